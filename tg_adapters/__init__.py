@@ -1,0 +1,1 @@
+"""Textual-autograd adapters for DSPy and LangChain."""
