@@ -1,0 +1,96 @@
+"""Base class of differentiable operations, and helpers their backward passes share."""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from typing import Any
+
+from .._async import run_sync
+from ..engine.base import agenerate_with
+from ..graph import BackwardContext, is_grad_enabled
+from ..prompts import load_prompt, render
+from ..variable import Variable
+
+
+class Function(ABC):
+    """A differentiable operation: ``aforward`` computes, the result's grad_fn sends feedback.
+
+    Subclasses implement ``aforward``; ``forward`` and calling the object are sync wrappers.
+    """
+
+    @abstractmethod
+    async def aforward(self, *args: Any, **kwargs: Any) -> Variable:
+        """Compute the result and attach its backward function."""
+
+    def forward(self, *args: Any, **kwargs: Any) -> Variable:
+        """Sync :meth:`aforward`."""
+        return run_sync(self.aforward(*args, **kwargs))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Variable:
+        return self.forward(*args, **kwargs)
+
+
+def show(variable: Variable, tag: str = "VARIABLE") -> str:
+    """A variable as a tagged block with its role, as every prompt shows it.
+
+    Example:
+        >>> print(show(Variable("hi", role_description="greeting")))
+        <VARIABLE role="greeting">
+        hi
+        </VARIABLE>
+    """
+    return render("variable_block", tag=tag, role=variable.get_role_description(), value=str(variable))
+
+
+def conversation_text(system_prompt: str | None, user: str, response: str) -> str:
+    """A model call written out for the critic: system prompt, input, output."""
+    parts = []
+    if system_prompt:
+        parts.append(f"<SYSTEM_PROMPT>\n{system_prompt}\n</SYSTEM_PROMPT>")
+    parts.append(f"<INPUT>\n{user}\n</INPUT>")
+    parts.append(f"<OUTPUT>\n{response}\n</OUTPUT>")
+    return "\n".join(parts)
+
+
+def new_result(value: str, predecessors: list[Variable], role: str) -> Variable:
+    """The result variable of an operation (records no graph inside ``no_grad``)."""
+    if not is_grad_enabled():
+        return Variable(value, requires_grad=False, role_description=role)
+    return Variable(value, predecessors=predecessors, role_description=role)
+
+
+async def send_feedback(
+    ctx: BackwardContext,
+    targets: list[Variable],
+    make_prompt: Any,
+    context: dict[str, Any],
+    prompt_id: str,
+) -> None:
+    """Ask the critic for feedback on every target concurrently and record it.
+
+    ``make_prompt(variable)`` builds the critic's prompt for one target. A failed call is
+    recorded in ``ctx.failures``; the other targets still get their feedback.
+    """
+    system = load_prompt("backward_system")
+
+    async def one(variable: Variable) -> None:
+        text = await agenerate_with(ctx.engine, make_prompt(variable), system_prompt=system.text)
+        gradient = Variable(
+            text,
+            requires_grad=False,
+            role_description=f"feedback to {variable.get_role_description()}",
+        )
+        variable.add_gradient(
+            gradient, {**context, "prompt_id": prompt_id, "system_prompt_id": system.id}
+        )
+
+    results = await asyncio.gather(
+        *(one(v) for v in targets if v.requires_grad), return_exceptions=True
+    )
+    ctx.failures.extend(r for r in results if isinstance(r, BaseException))
+
+
+def feedback_text(ctx: BackwardContext) -> str:
+    """The feedback a node received, joined."""
+    return "\n".join(str(g.value) for g in ctx.gradients)

@@ -1,0 +1,116 @@
+"""The engine protocol: ``EngineLM`` (TextGrad-compatible) with an async ``agenerate``."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextvars
+import functools
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+from .content import content_text
+from .guard import guarded_attempt
+
+_POOL_LOCK = threading.Lock()
+_POOL: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def _worker_pool() -> concurrent.futures.ThreadPoolExecutor:
+    """Threads for sync engines; wide enough that the concurrency limit, not it, binds."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = concurrent.futures.ThreadPoolExecutor(
+                max_workers=256, thread_name_prefix="tg_core-engine"
+            )
+        return _POOL
+
+
+async def run_in_worker(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+    """Run a blocking function in tg_core's worker threads, keeping context variables."""
+    loop = asyncio.get_running_loop()
+    ctx = contextvars.copy_context()
+    call = functools.partial(ctx.run, fn, *args, **kwargs)
+    return await loop.run_in_executor(_worker_pool(), call)
+
+
+class EngineLM(ABC):
+    """Base class of every engine; subclass it and implement ``generate`` (sync) to plug in a model.
+
+    The core calls :meth:`agenerate`. For a subclass that only implements ``generate`` (the
+    TextGrad style) ``agenerate`` runs it in a worker thread, so many calls run at once,
+    counted in usage and held to budgets and the concurrency limit.
+
+    Example:
+        >>> class Echo(EngineLM):
+        ...     model_string = "echo"
+        ...     def generate(self, prompt, system_prompt=None, **kwargs):
+        ...         return f"echo: {prompt}"
+        >>> Echo()("hi")
+        'echo: hi'
+    """
+
+    system_prompt: str = "You are a helpful, creative, and smart assistant."
+    model_string: str = "custom"
+    is_multimodal: bool = False
+
+    @abstractmethod
+    def generate(
+        self, prompt: str | Sequence[Any], system_prompt: str | None = None, **kwargs: Any
+    ) -> str:
+        """Answer ``prompt`` (text, or a list of text and image parts)."""
+
+    async def agenerate(
+        self, prompt: str | Sequence[Any], system_prompt: str | None = None, **kwargs: Any
+    ) -> str:
+        """Async ``generate``: the method the core calls."""
+        text = content_text(prompt) + (system_prompt or "")
+
+        async def attempt() -> str:
+            result = await run_in_worker(self.generate, prompt, system_prompt, **kwargs)
+            return str(result)
+
+        return await guarded_attempt(text, kwargs.get("max_tokens"), attempt)
+
+    def __call__(self, prompt: Any, system_prompt: str | None = None, **kwargs: Any) -> str:
+        """Same as :meth:`generate`."""
+        return self.generate(prompt, system_prompt=system_prompt, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.model_string!r})"
+
+
+CachedEngine = EngineLM
+"""Alias kept for code written against TextGrad's ``CachedEngine`` base."""
+
+
+async def agenerate_with(
+    engine: Any, prompt: str | Sequence[Any], system_prompt: str | None = None, **kwargs: Any
+) -> str:
+    """Call any engine-like object asynchronously.
+
+    Our engines (anything with ``agenerate``) are awaited; a foreign object that only has a
+    sync ``generate`` (for example a TextGrad engine instance) runs in a worker thread under
+    the same budget and concurrency rules.
+
+    Example:
+        >>> import asyncio
+        >>> from tg_core.engine.fake import FakeEngine
+        >>> asyncio.run(agenerate_with(FakeEngine(["ok"]), "hi"))
+        'ok'
+    """
+    agen = getattr(engine, "agenerate", None)
+    if agen is not None and asyncio.iscoroutinefunction(agen):
+        return str(await agen(prompt, system_prompt=system_prompt, **kwargs))
+    gen = getattr(engine, "generate", None)
+    if gen is None:
+        raise TypeError(f"{engine!r} is not an engine: it has neither agenerate nor generate")
+    text = content_text(prompt) + (system_prompt or "")
+
+    async def attempt() -> str:
+        return str(await run_in_worker(gen, prompt, system_prompt=system_prompt, **kwargs))
+
+    return await guarded_attempt(text, kwargs.get("max_tokens"), attempt)

@@ -1,0 +1,131 @@
+"""Disk cache of model answers, keyed by a SHA-256 of canonical JSON without secrets."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+_SECRET_NAME = re.compile(r"(^|_)(api_?key|key|secret|password|credentials?|auth\w*|token)s?$", re.I)
+_NOT_SECRET = {"max_tokens", "max_completion_tokens"}
+# Settings that say where or how to connect, not what to answer: left out of the key.
+_TRANSPORT = {
+    "api_base",
+    "base_url",
+    "api_version",
+    "organization",
+    "headers",
+    "extra_headers",
+    "timeout",
+    "num_retries",
+    "max_retries",
+    "metadata",
+}
+
+
+def tg_core_home() -> Path:
+    """Where tg_core keeps its files: ``$TG_CORE_HOME`` or ``~/.cache/tg_core``.
+
+    Example:
+        >>> isinstance(tg_core_home(), Path)
+        True
+    """
+    env = os.environ.get("TG_CORE_HOME")
+    return Path(env) if env else Path.home() / ".cache" / "tg_core"
+
+
+def default_cache_dir() -> Path:
+    """Default answer-cache folder: ``$TG_CORE_CACHE_DIR`` or ``<tg_core_home>/llm_cache``."""
+    env = os.environ.get("TG_CORE_CACHE_DIR")
+    return Path(env) if env else tg_core_home() / "llm_cache"
+
+
+def key_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings that belong in a cache key: no secrets, no transport options.
+
+    Example:
+        >>> key_settings({"temperature": 0, "api_key": "sk-x", "max_tokens": 5})
+        {'max_tokens': 5, 'temperature': 0}
+    """
+    out: dict[str, Any] = {}
+    for name in sorted(settings):
+        if name in _TRANSPORT:
+            continue
+        if _SECRET_NAME.search(name) and name not in _NOT_SECRET:
+            continue
+        out[name] = settings[name]
+    return out
+
+
+def cache_key(model: str, messages: list[dict[str, Any]], settings: dict[str, Any]) -> str:
+    """SHA-256 of canonical JSON of model, messages and the answer-shaping settings.
+
+    Example:
+        >>> k = cache_key("m", [{"role": "user", "content": "hi"}], {"api_key": "sk-secret"})
+        >>> k == cache_key("m", [{"role": "user", "content": "hi"}], {})
+        True
+    """
+    payload = {"model": model, "messages": messages, "settings": key_settings(settings)}
+    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def make_private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) readable by the owner only, and return it."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.chmod(path, 0o700)
+    except OSError:
+        pass
+    return path
+
+
+class ResponseCache:
+    """Answers on disk (diskcache, safe across processes); opened on first use.
+
+    Only complete, non-empty answers are stored.
+
+    Example:
+        >>> import tempfile
+        >>> c = ResponseCache(tempfile.mkdtemp())
+        >>> c.set("k", "answer"); c.get("k")
+        'answer'
+    """
+
+    def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
+        self.directory = Path(directory) if directory is not None else default_cache_dir()
+        self._cache: Any = None
+
+    def _open(self) -> Any:
+        if self._cache is None:
+            import diskcache
+
+            make_private_dir(self.directory)
+            self._cache = diskcache.Cache(str(self.directory))
+        return self._cache
+
+    def get(self, key: str) -> str | None:
+        """The stored answer for ``key``, or None."""
+        value = self._open().get(key)
+        return value if isinstance(value, str) else None
+
+    def set(self, key: str, answer: str) -> None:
+        """Store ``answer`` under ``key`` unless it is empty."""
+        if answer:
+            self._open().set(key, answer)
+
+    def clear(self) -> None:
+        """Remove every stored answer."""
+        self._open().clear()
+
+    def close(self) -> None:
+        """Close the files; the cache reopens on next use."""
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None
+
+    def __len__(self) -> int:
+        return len(self._open())

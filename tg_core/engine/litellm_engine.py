@@ -1,0 +1,239 @@
+"""The one engine for every provider: litellm underneath, with cache, retries and usage."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .._async import run_sync
+from ..errors import EngineError, TransientEngineError
+from .base import EngineLM
+from .cache import ResponseCache, cache_key
+from .content import content_parts, content_text
+from .guard import guarded_attempt, report_usage
+from .overrides import active_override
+from .usage import record_cache_hit
+
+DEFAULT_SYSTEM_PROMPT = "You are a helpful, creative, and smart assistant."
+_MAX_BACKOFF_S = 60.0
+
+
+def import_litellm() -> Any:
+    """Import litellm lazily, with its price table read locally (no network at import)."""
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    litellm.suppress_debug_info = True
+    return litellm
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None) or {}
+    try:
+        value = headers.get("retry-after") or headers.get("Retry-After")
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _hint(status: int | None) -> str:
+    if status in (401, 403):
+        return "check the provider's API key (for example OPENAI_API_KEY) or pass api_key="
+    if status == 404:
+        return "check the model name and api_base"
+    if status == 400:
+        return "the provider refused the request; see body (context too long? bad setting?)"
+    return "see body; pass max_retries= to retry more, or check the provider's status"
+
+
+def to_engine_error(exc: BaseException, engine: str) -> EngineError:
+    """Map a provider exception to a typed error: transient (retry) or permanent."""
+    status = getattr(exc, "status_code", None)
+    status = status if isinstance(status, int) else None
+    name = type(exc).__name__
+    body = str(getattr(exc, "message", None) or exc)
+    transient = (
+        status in (408, 409, 429)
+        or (status is not None and status >= 500)
+        or name in {"Timeout", "APIConnectionError", "APITimeoutError", "ReadTimeout"}
+        or isinstance(exc, (asyncio.TimeoutError, ConnectionError))
+    )
+    if transient:
+        return TransientEngineError(
+            f"{name}", engine=engine, status=status, body=body, retry_after=_retry_after(exc)
+        )
+    return EngineError(name, engine=engine, status=status, body=body, hint=_hint(status))
+
+
+class LiteLLMEngine(EngineLM):
+    """An engine for any litellm model string (``"openai/gpt-4o"``, ``"anthropic/..."`` ...).
+
+    Args:
+        model_string: litellm model name; any OpenAI-compatible server works with
+            ``"openai/<name>"`` and ``api_base=``.
+        system_prompt: default system prompt when a call gives none.
+        is_multimodal: accepted for TextGrad compatibility (content lists always work).
+        cache: ``True`` for the default disk cache, a folder path, a
+            :class:`~tg_core.engine.cache.ResponseCache`, or ``False``.
+        api_base: endpoint of an OpenAI-compatible server (vLLM, SGLang, llama.cpp, Ollama).
+        api_key: key for that endpoint; never stored in cache keys, logs or checkpoints.
+        router: a ``litellm.Router``; calls go through it (load balancing, fallbacks).
+        max_retries: retries of transient failures (429, 5xx, timeouts), with backoff.
+        timeout: seconds per attempt.
+        **sampling: default settings sent with every call (temperature, max_tokens, seed ...).
+
+    Example:
+        >>> engine = LiteLLMEngine("openai/gpt-4o-mini", cache=False, temperature=0)
+        >>> engine.model_string
+        'openai/gpt-4o-mini'
+    """
+
+    def __init__(
+        self,
+        model_string: str,
+        system_prompt: str = DEFAULT_SYSTEM_PROMPT,
+        is_multimodal: bool = True,
+        cache: bool | str | os.PathLike[str] | ResponseCache = False,
+        *,
+        api_base: str | None = None,
+        api_key: str | None = None,
+        router: Any = None,
+        max_retries: int = 4,
+        timeout: float = 120.0,
+        backoff_s: float = 1.0,
+        **sampling: Any,
+    ) -> None:
+        self.model_string = model_string
+        self.system_prompt = system_prompt
+        self.is_multimodal = is_multimodal
+        self.api_base = api_base
+        self._api_key = api_key
+        self.router = router
+        self.max_retries = max_retries
+        self.timeout = timeout
+        self.backoff_s = backoff_s
+        self.sampling: dict[str, Any] = dict(sampling)
+        if isinstance(cache, ResponseCache):
+            self.cache: ResponseCache | None = cache
+        elif cache is True:
+            self.cache = ResponseCache()
+        elif cache:
+            self.cache = ResponseCache(Path(cache))
+        else:
+            self.cache = None
+
+    def __repr__(self) -> str:
+        return f"LiteLLMEngine({self.model_string!r}, cache={self.cache is not None})"
+
+    def generate(
+        self, content: str | Sequence[Any], system_prompt: str | None = None, **kwargs: Any
+    ) -> str:
+        """Sync twin of :meth:`agenerate`.
+
+        Example:
+            >>> LiteLLMEngine("openai/gpt-4o").generate  # doctest: +ELLIPSIS
+            <bound method LiteLLMEngine.generate of LiteLLMEngine('openai/gpt-4o', ...)>
+        """
+        return run_sync(self.agenerate(content, system_prompt, **kwargs))
+
+    def messages(
+        self, content: str | Sequence[Any], system_prompt: str | None
+    ) -> list[dict[str, Any]]:
+        """The chat messages sent for ``content``."""
+        system = system_prompt if system_prompt is not None else self.system_prompt
+        return [
+            {"role": "system", "content": system},
+            {"role": "user", "content": content_parts(content)},
+        ]
+
+    async def agenerate(
+        self, content: str | Sequence[Any], system_prompt: str | None = None, **kwargs: Any
+    ) -> str:
+        """Answer ``content``: from the cache if it was asked before, else with retries.
+
+        Inside :func:`~tg_core.engine.registry.override_engines` the call goes to the
+        override engine instead (tests run real scripts on a fake this way).
+        """
+        override = active_override()
+        if override is not None and override is not self:
+            return str(await override.agenerate(content, system_prompt, **kwargs))
+        messages = self.messages(content, system_prompt)
+        settings = {**self.sampling, **kwargs}
+        key = cache_key(self.model_string, messages, settings) if self.cache else ""
+        if self.cache is not None:
+            hit = await asyncio.to_thread(self.cache.get, key)
+            if hit is not None:
+                record_cache_hit()
+                return hit
+        prompt_text = content_text(content) + (system_prompt or self.system_prompt)
+        attempt_no = 0
+        while True:
+            try:
+                text = await guarded_attempt(
+                    prompt_text,
+                    settings.get("max_tokens"),
+                    lambda: self._call_once(messages, settings),
+                )
+                break
+            except TransientEngineError as exc:
+                if attempt_no >= self.max_retries:
+                    raise EngineError(
+                        f"gave up after {attempt_no + 1} attempts ({exc})",
+                        engine=self.model_string,
+                        status=exc.status,
+                        body=exc.body,
+                        hint="the provider kept failing; raise max_retries or try later",
+                    ) from exc
+                delay = exc.retry_after
+                if delay is None:
+                    delay = self.backoff_s * (2**attempt_no) * (0.5 + random.random())
+                await asyncio.sleep(min(delay, _MAX_BACKOFF_S))
+                attempt_no += 1
+        if self.cache is not None and text:
+            await asyncio.to_thread(self.cache.set, key, text)
+        return text
+
+    async def _resolve_endpoint(self) -> tuple[str, str | None]:
+        """(litellm model name, api_base) for the next call; subclasses may start servers."""
+        return self.model_string, self.api_base
+
+    async def _call_once(self, messages: list[dict[str, Any]], settings: dict[str, Any]) -> str:
+        litellm = import_litellm()
+        model, api_base = await self._resolve_endpoint()
+        call: dict[str, Any] = dict(settings)
+        call.update(model=model, messages=messages, timeout=self.timeout)
+        if self.router is None:
+            call.update(num_retries=0, max_retries=0)
+            if api_base is not None:
+                call["api_base"] = api_base
+            if self._api_key is not None:
+                call["api_key"] = self._api_key
+        try:
+            if self.router is not None:
+                response = await self.router.acompletion(**call)
+            else:
+                response = await litellm.acompletion(**call)
+        except EngineError:
+            raise
+        except Exception as exc:
+            raise to_engine_error(exc, self.model_string) from exc
+        choice = response.choices[0]
+        text = choice.message.content or ""
+        usage = getattr(response, "usage", None)
+        cost: float | None
+        try:
+            cost = float(litellm.completion_cost(completion_response=response))
+        except Exception:
+            cost = None
+        if usage is not None:
+            report_usage(
+                int(getattr(usage, "prompt_tokens", 0) or 0),
+                int(getattr(usage, "completion_tokens", 0) or 0),
+                cost,
+            )
+        return str(text)

@@ -1,0 +1,41 @@
+"""Engine for the embedded local model: starts (or reuses) the local server on first call."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from .litellm_engine import LiteLLMEngine
+
+LOCAL_PREFIX = "local"
+DEFAULT_LOCAL_MAX_TOKENS = 512
+
+
+class LocalEngine(LiteLLMEngine):
+    """The local Qwen2.5-Coder-0.5B model behind llama.cpp's OpenAI-compatible server.
+
+    The server is found or started on the first call, not when the engine is made. The cache
+    key uses the model's name, not the server's port, so answers are reused across runs.
+
+    Example:
+        >>> LocalEngine(cache=False).model_string
+        'local/qwen2.5-coder-0.5b-instruct'
+    """
+
+    def __init__(self, cache: Any = True, **kwargs: Any) -> None:
+        from ..local import LOCAL_MODEL_ALIAS
+
+        kwargs.setdefault("max_tokens", DEFAULT_LOCAL_MAX_TOKENS)
+        kwargs.setdefault("temperature", 0.0)
+        kwargs.setdefault("timeout", 600.0)
+        super().__init__(f"{LOCAL_PREFIX}/{LOCAL_MODEL_ALIAS}", cache=cache, **kwargs)
+        self._alias = LOCAL_MODEL_ALIAS
+        self._api_key = "EMPTY"
+
+    async def _resolve_endpoint(self) -> tuple[str, str | None]:
+        if self.api_base is None:
+            from ..local import ensure_server
+
+            server = await asyncio.to_thread(ensure_server)
+            self.api_base = server.base_url
+        return f"openai/{self._alias}", self.api_base

@@ -1,0 +1,1 @@
+"""TextGrad-compatible path ``engine_experimental``: the litellm engine lives here too."""

@@ -1,0 +1,105 @@
+"""Reduces many feedback texts for one variable to fit a token budget, with the model's help."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from .engine.base import agenerate_with
+from .engine.usage import estimate_tokens
+from .errors import UserError
+from .prompts import load_prompt
+
+if TYPE_CHECKING:
+    from .variable import Variable
+
+_BUDGET = {"tokens": 3000}
+_MAX_ROUNDS = 4
+
+
+def set_gradient_token_budget(tokens: int) -> None:
+    """Set how many tokens of feedback one variable may pass on before it is merged.
+
+    Example:
+        >>> set_gradient_token_budget(3000)
+    """
+    if tokens < 100:
+        raise UserError(f"gradient token budget must be >= 100, got {tokens}")
+    _BUDGET["tokens"] = tokens
+
+
+def gradient_token_budget() -> int:
+    """The current feedback budget per variable, in tokens."""
+    return _BUDGET["tokens"]
+
+
+def _groups(texts: list[str], budget: int) -> list[list[str]]:
+    groups: list[list[str]] = []
+    current: list[str] = []
+    size = 0
+    for text in texts:
+        cost = estimate_tokens(text)
+        if current and size + cost > budget and len(current) >= 2:
+            groups.append(current)
+            current, size = [], 0
+        current.append(text)
+        size += cost
+    if current:
+        groups.append(current)
+    return groups
+
+
+async def areduce_texts(
+    texts: list[str], role: str, engine: Any, budget: int | None = None
+) -> list[str]:
+    """Return ``texts`` unchanged if they fit ``budget`` tokens, else merged summaries that do.
+
+    Groups are merged concurrently, in rounds, until the total fits.
+
+    Example:
+        >>> import asyncio
+        >>> asyncio.run(areduce_texts(["short"], "answer", engine=None))
+        ['short']
+    """
+    limit = budget or gradient_token_budget()
+    prompt = load_prompt("reduce_feedback")
+    rounds = 0
+    while sum(estimate_tokens(t) for t in texts) > limit and len(texts) > 1:
+        if rounds >= _MAX_ROUNDS:
+            break
+        groups = _groups(texts, limit)
+        max_words = max(40, int(limit * 0.7 / max(1, len(groups))))
+
+        async def merge(group: list[str], words: int = max_words) -> str:
+            if len(group) == 1:
+                return group[0]
+            items = "\n\n".join(
+                f"<FEEDBACK_{i + 1}>\n{t}\n</FEEDBACK_{i + 1}>" for i, t in enumerate(group)
+            )
+            content = prompt.render(
+                count=str(len(group)), role=role, items=items, max_words=str(words)
+            )
+            return await agenerate_with(engine, content)
+
+        texts = list(await asyncio.gather(*(merge(g) for g in groups)))
+        rounds += 1
+    return texts
+
+
+async def areduce_gradients(
+    variable: Variable, gradients: list[Variable], engine: Any
+) -> list[Variable]:
+    """``gradients`` if they fit the budget, else one merged gradient for ``variable``."""
+    texts = [str(g.value) for g in gradients]
+    if sum(estimate_tokens(t) for t in texts) <= gradient_token_budget() or len(texts) < 2:
+        return gradients
+    from .variable import Variable
+
+    merged = await areduce_texts(texts, variable.get_role_description(), engine)
+    return [
+        Variable(
+            "\n\n".join(merged),
+            requires_grad=False,
+            role_description=f"merged feedback to {variable.get_role_description()}",
+        )
+    ]

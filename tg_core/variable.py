@@ -1,0 +1,224 @@
+"""``Variable``: a text (or image) node of the graph, with its gradients as ordered records."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ._async import run_sync
+from .errors import UserError
+
+if TYPE_CHECKING:
+    from .engine.usage import Usage
+    from .graph import BackwardContext
+    from .visualize import GraphView
+
+_ids = itertools.count()
+
+GradFn = Callable[["BackwardContext"], Awaitable[None]]
+
+
+class Binding(Protocol):
+    """Links a parameter to a framework object (a DSPy instruction, a LangChain template).
+
+    ``read`` gives the object's current text, ``validate`` raises
+    :class:`~tg_core.errors.BindingRejected` for a value the object cannot take, and
+    ``write`` stores a validated value in the object.
+    """
+
+    def read(self) -> str:
+        """The framework object's current text."""
+        ...
+
+    def validate(self, value: str) -> None:
+        """Raise BindingRejected if ``value`` cannot be written."""
+        ...
+
+    def write(self, value: str) -> None:
+        """Store ``value`` in the framework object."""
+        ...
+
+
+class Variable:
+    """A value in a textual computation graph: a prompt, an answer, a piece of code, an image.
+
+    Args:
+        value: the text (or image bytes).
+        image_path: where an image came from, for display.
+        predecessors: the variables this one was computed from.
+        requires_grad: whether feedback should be computed for it.
+        role_description: what this text is, in words; every prompt about it uses this.
+        binding: optional link to a framework object that stores the value.
+
+    Gradients are kept in ``gradients`` (a list, in arrival order, without duplicates) and the
+    context each came with in ``gradients_context``.
+
+    Example:
+        >>> v = Variable("You are concise.", role_description="system prompt")
+        >>> v.get_value(), v.get_role_description()
+        ('You are concise.', 'system prompt')
+    """
+
+    def __init__(
+        self,
+        value: str | bytes = "",
+        image_path: str = "",
+        predecessors: Iterable[Variable] | None = None,
+        requires_grad: bool = True,
+        *,
+        role_description: str,
+        binding: Binding | None = None,
+    ) -> None:
+        if not isinstance(role_description, str) or not role_description.strip():
+            raise UserError(
+                "Variable needs a role_description: a few words saying what the text is, "
+                "e.g. role_description='system prompt of the math tutor'"
+            )
+        if not isinstance(value, (str, bytes)):
+            raise UserError(
+                f"Variable value must be str or bytes, got {type(value).__name__}; "
+                "convert it with str(...) first"
+            )
+        preds: list[Variable] = []
+        for p in predecessors or ():
+            if not isinstance(p, Variable):
+                raise UserError(f"predecessors must be Variables, got {type(p).__name__}")
+            if p not in preds:
+                preds.append(p)
+        self.id = next(_ids)
+        self.value: str | bytes = binding.read() if binding is not None and not value else value
+        self.image_path = image_path
+        self.predecessors: list[Variable] = preds
+        self.requires_grad = requires_grad
+        self.role_description = role_description
+        self.binding = binding
+        self.gradients: list[Variable] = []
+        self.gradients_context: dict[Variable, dict[str, Any] | None] = {}
+        self.grad_fn: GradFn | None = None
+        self._propagated = 0
+
+    # -- value and role -------------------------------------------------------------------
+    def get_value(self) -> str | bytes:
+        """The current value."""
+        return self.value
+
+    def set_value(self, value: str | bytes) -> None:
+        """Set the value; a bound variable validates and writes it through its binding first.
+
+        Raises:
+            BindingRejected: the framework object refused the value (nothing changed).
+        """
+        if self.binding is not None:
+            text = value.decode("utf-8") if isinstance(value, bytes) else value
+            self.binding.validate(text)
+            self.binding.write(text)
+        self.value = value
+
+    def get_role_description(self) -> str:
+        """What this variable is, in words."""
+        return self.role_description
+
+    def set_role_description(self, role_description: str) -> None:
+        """Change the role description."""
+        self.role_description = role_description
+
+    def get_short_value(self, n_words_offset: int = 10) -> str:
+        """The first and last ``n_words_offset`` words, for compact display only."""
+        words = str(self).split(" ")
+        if len(words) <= 2 * n_words_offset:
+            return str(self)
+        return " ".join(words[:n_words_offset]) + " (...) " + " ".join(words[-n_words_offset:])
+
+    # -- gradients ------------------------------------------------------------------------
+    def add_gradient(self, gradient: Variable, context: dict[str, Any] | None = None) -> None:
+        """Record feedback for this variable (once: the same gradient object is not re-added)."""
+        if gradient in self.gradients_context:
+            return
+        self.gradients.append(gradient)
+        self.gradients_context[gradient] = context
+
+    def reset_gradients(self) -> None:
+        """Drop every gradient (optimizers call this from ``zero_grad``)."""
+        self.gradients = []
+        self.gradients_context = {}
+        self._propagated = 0
+
+    def get_gradient_text(self) -> str:
+        """All feedback texts, in arrival order, one after another.
+
+        Example:
+            >>> v = Variable("x", role_description="answer")
+            >>> v.add_gradient(Variable("be shorter", role_description="feedback"))
+            >>> v.get_gradient_text()
+            'be shorter'
+        """
+        return "\n".join(str(g.value) for g in self.gradients)
+
+    def get_gradient_and_context_text(self) -> str:
+        """Each feedback text with the call it came from, for the optimizer's prompt."""
+        from .context_text import gradient_with_context
+
+        return "\n\n".join(gradient_with_context(g, self.gradients_context[g]) for g in self.gradients)
+
+    def get_grad_fn(self) -> GradFn | None:
+        """The function that sends this variable's feedback to its predecessors."""
+        return self.grad_fn
+
+    def set_grad_fn(self, grad_fn: GradFn | None) -> None:
+        """Set the backward function (autograd functions do this)."""
+        self.grad_fn = grad_fn
+
+    # -- backward -------------------------------------------------------------------------
+    async def abackward(self, engine: Any = None) -> Usage:
+        """Propagate feedback from this variable to every variable it depends on.
+
+        Independent model calls run concurrently; returns the usage of this pass.
+        """
+        from .graph import abackward
+
+        return await abackward(self, engine)
+
+    def backward(self, engine: Any = None) -> Usage:
+        """Sync :meth:`abackward` (also works inside a running event loop).
+
+        Example:
+            >>> import tg_core as tg
+            >>> from tg_core.engine.fake import FakeEngine
+            >>> x = tg.Variable("2+2=5", role_description="answer")
+            >>> loss = tg.TextLoss("Check the arithmetic.", engine=FakeEngine())(x)
+            >>> _ = loss.backward(engine=FakeEngine(["The sum is wrong."]))
+            >>> x.get_gradient_text()
+            'The sum is wrong.'
+        """
+        return run_sync(self.abackward(engine))
+
+    def generate_graph(self, print_gradients: bool = False) -> GraphView:
+        """A picture of the graph that leads to this variable (DOT and Mermaid sources)."""
+        from .visualize import GraphView
+
+        return GraphView.of(self, print_gradients=print_gradients)
+
+    # -- composition and display ----------------------------------------------------------
+    def __add__(self, other: Variable) -> Variable:
+        """Concatenate two variables; feedback on the result reaches both."""
+        from .autograd.reduce_ops import concatenate
+
+        return concatenate([self, other])
+
+    def __str__(self) -> str:
+        if isinstance(self.value, bytes):
+            return f"<image: {len(self.value)} bytes{' ' + self.image_path if self.image_path else ''}>"
+        return self.value
+
+    def __repr__(self) -> str:
+        shown = str(self)
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        return (
+            f"Variable(value={shown!r}, role={self.role_description!r}, "
+            f"grads={len(self.gradients)})"
+        )
+
+    def __hash__(self) -> int:
+        return id(self)
