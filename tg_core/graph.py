@@ -130,11 +130,22 @@ async def abackward(root: Variable, engine: Any = None) -> Usage:
             pending[id(pred)] += 1
     objectives: set[int] = {id(root)}
     failures: list[BaseException] = []
+    rank = {v.id: i for i, v in enumerate(order)}
+
+    def arrival_key(gradient: Variable) -> int:
+        context = node_contexts.get(id(gradient)) or {}
+        return rank.get(int(context.get("source_id", -1)), len(order))
+
+    node_contexts: dict[int, dict[str, Any] | None] = {}
 
     async def run(node: Variable) -> Variable:
         if any(isinstance(e, BudgetExceeded) for e in failures):
             return node
         new = node.gradients[node._propagated :]
+        if len(new) > 1:  # deterministic order: by the graph position of each source
+            node_contexts.update({id(g): node.gradients_context.get(g) for g in new})
+            new.sort(key=arrival_key)
+            node.gradients[node._propagated :] = new
         is_objective = id(node) in objectives and not new
         if node.requires_grad and node.grad_fn is not None and (new or is_objective):
             node._propagated = len(node.gradients)

@@ -37,10 +37,12 @@ class TextLoss(Function):
     """
 
     def __init__(self, eval_system_prompt: Variable | str, engine: Any = None) -> None:
-        self.eval_system_prompt = _instruction(eval_system_prompt, "system prompt for the evaluation")
+        self.eval_system_prompt = _instruction(
+            eval_system_prompt, "system prompt for the evaluation"
+        )
         self.llm_call = LLMCall(engine, system_prompt=self.eval_system_prompt)
 
-    async def aforward(self, instance: Variable) -> Variable:  # type: ignore[override]
+    async def aforward(self, instance: Variable) -> Variable:
         """Evaluate ``instance``."""
         return await self.llm_call.aforward(
             instance, response_role_description=f"evaluation of the {instance.role_description}"
@@ -84,7 +86,7 @@ class MultiFieldEvaluation(Function):
         ]
         self.format_string = "\n".join(lines)
 
-    async def aforward(  # type: ignore[override]
+    async def aforward(
         self, inputs: list[Variable], response_role_description: str = "evaluation"
     ) -> Variable:
         """Evaluate ``inputs`` (one per role description)."""
@@ -150,9 +152,7 @@ class ImageQALoss(Function):
         self.engine = engine
         self.system_prompt = system_prompt
 
-    async def aforward(  # type: ignore[override]
-        self, image: Variable, question: Variable, response: Variable
-    ) -> Variable:
+    async def aforward(self, image: Variable, question: Variable, response: Variable) -> Variable:
         """Evaluate ``response`` to ``question`` about ``image``."""
         call = MultimodalLLMCall(resolve_engine(self.engine, "ImageQALoss"), self.system_prompt)
         return await call.aforward(

@@ -261,8 +261,10 @@ class TextualGradientDescent(Optimizer):
             raise budget[0]
         if errors and len(errors) == len(indices):
             first = errors[0]
-            raise first if isinstance(first, EngineError) else EngineError(
-                str(first), engine=getattr(engine, "model_string", "engine")
+            raise (
+                first
+                if isinstance(first, EngineError)
+                else EngineError(str(first), engine=getattr(engine, "model_string", "engine"))
             )
         self._run_post_hooks(report)
         return report

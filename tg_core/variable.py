@@ -159,7 +159,9 @@ class Variable:
         """Each feedback text with the call it came from, for the optimizer's prompt."""
         from .context_text import gradient_with_context
 
-        return "\n\n".join(gradient_with_context(g, self.gradients_context[g]) for g in self.gradients)
+        return "\n\n".join(
+            gradient_with_context(g, self.gradients_context[g]) for g in self.gradients
+        )
 
     def get_grad_fn(self) -> GradFn | None:
         """The function that sends this variable's feedback to its predecessors."""

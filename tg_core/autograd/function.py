@@ -40,7 +40,9 @@ def show(variable: Variable, tag: str = "VARIABLE") -> str:
         hi
         </VARIABLE>
     """
-    return render("variable_block", tag=tag, role=variable.get_role_description(), value=str(variable))
+    return render(
+        "variable_block", tag=tag, role=variable.get_role_description(), value=str(variable)
+    )
 
 
 def conversation_text(system_prompt: str | None, user: str, response: str) -> str:

@@ -12,9 +12,7 @@ from ..variable import Variable
 from .function import Function, conversation_text, feedback_text, new_result, send_feedback, show
 
 
-def llm_backward(
-    response: Variable, inputs: list[Variable], conversation: str
-) -> Any:
+def llm_backward(response: Variable, inputs: list[Variable], conversation: str) -> Any:
     """The backward function of a model call: feedback to each input from the output's."""
 
     async def grad_fn(ctx: BackwardContext) -> None:

@@ -42,7 +42,7 @@ def _checked(variables: Iterable[Variable], what: str) -> list[Variable]:
     return items
 
 
-def sum(variables: Iterable[Variable]) -> Variable:  # noqa: A001 - TextGrad's public name
+def sum(variables: Iterable[Variable]) -> Variable:
     """Combine losses (or any variables) into one; backward reaches each, once.
 
     Summing a batch of losses keeps each loss its own objective.

@@ -48,9 +48,9 @@ class StringBasedFunction(Function):
         async def grad_fn(ctx: BackwardContext) -> None:
             template = load_prompt("backward_function")
             feedback = (
-                "" if ctx.is_objective else load_prompt("feedback_block").render(
-                    feedback=feedback_text(ctx)
-                )
+                ""
+                if ctx.is_objective
+                else load_prompt("feedback_block").render(feedback=feedback_text(ctx))
             )
             shown_inputs = "\n".join(show(v, tag=name.upper()) for name, v in inputs.items())
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from pathlib import Path
 from typing import Any
 
-_SECRET_NAME = re.compile(r"(^|_)(api_?key|key|secret|password|credentials?|auth\w*|token)s?$", re.I)
-_NOT_SECRET = {"max_tokens", "max_completion_tokens"}
+from ..secrets import is_secret_name
+
 # Settings that say where or how to connect, not what to answer: left out of the key.
 _TRANSPORT = {
     "api_base",
@@ -54,7 +53,7 @@ def key_settings(settings: dict[str, Any]) -> dict[str, Any]:
     for name in sorted(settings):
         if name in _TRANSPORT:
             continue
-        if _SECRET_NAME.search(name) and name not in _NOT_SECRET:
+        if is_secret_name(name):
             continue
         out[name] = settings[name]
     return out
@@ -69,7 +68,9 @@ def cache_key(model: str, messages: list[dict[str, Any]], settings: dict[str, An
         True
     """
     payload = {"model": model, "messages": messages, "settings": key_settings(settings)}
-    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    blob = json.dumps(
+        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 

@@ -26,9 +26,7 @@ _CURRENT: contextvars.ContextVar[ReportedUsage | None] = contextvars.ContextVar(
 )
 
 
-def report_usage(
-    prompt_tokens: int, completion_tokens: int, cost_usd: float | None = None
-) -> None:
+def report_usage(prompt_tokens: int, completion_tokens: int, cost_usd: float | None = None) -> None:
     """Called by an engine inside an attempt to give real token counts and cost.
 
     Engines that never call it get estimated tokens and an unknown cost.

@@ -130,7 +130,7 @@ class LiteLLMEngine(EngineLM):
     def __repr__(self) -> str:
         return f"LiteLLMEngine({self.model_string!r}, cache={self.cache is not None})"
 
-    def generate(
+    def generate(  # type: ignore[override]  # TextGrad names this argument `content`
         self, content: str | Sequence[Any], system_prompt: str | None = None, **kwargs: Any
     ) -> str:
         """Sync twin of :meth:`agenerate`.
@@ -151,7 +151,7 @@ class LiteLLMEngine(EngineLM):
             {"role": "user", "content": content_parts(content)},
         ]
 
-    async def agenerate(
+    async def agenerate(  # type: ignore[override]  # same argument name as generate
         self, content: str | Sequence[Any], system_prompt: str | None = None, **kwargs: Any
     ) -> str:
         """Answer ``content``: from the cache if it was asked before, else with retries.

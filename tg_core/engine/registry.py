@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from ..errors import NoEngineError, UserError
 from .base import EngineLM
@@ -70,7 +70,7 @@ def get_engine(engine_name: str, cache: Any = True, **kwargs: Any) -> EngineLM:
         raise UserError(f"engine name must be a non-empty string, got {engine_name!r}")
     override = _OVERRIDE.get()
     if override is not None:
-        return override
+        return cast(EngineLM, override)
     name = engine_name.strip()
     if name == "fake":
         from .fake import FakeEngine
@@ -105,9 +105,7 @@ def set_backward_engine(engine: EngineLM | str, override: bool = False) -> None:
     """
     global _PROCESS_BACKWARD
     if _PROCESS_BACKWARD is not None and not override:
-        raise UserError(
-            "a backward engine is already set; pass override=True to replace it"
-        )
+        raise UserError("a backward engine is already set; pass override=True to replace it")
     _PROCESS_BACKWARD = as_engine(engine)
 
 

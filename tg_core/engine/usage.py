@@ -85,6 +85,15 @@ class Usage:
         self.cost_known = self.cost_known and other.cost_known
         self.latency_s += other.latency_s
 
+    def since(self, before: Usage) -> Usage:
+        """What was used after ``before`` (a copy taken earlier of these totals)."""
+        out = self.copy()
+        for name in ("calls", "cached_calls", "failed_calls", "prompt_tokens", "completion_tokens"):
+            setattr(out, name, getattr(self, name) - getattr(before, name))
+        out.cost_usd = self.cost_usd - before.cost_usd
+        out.latency_s = self.latency_s - before.latency_s
+        return out
+
     def copy(self) -> Usage:
         """An independent copy of these totals."""
         out = Usage()

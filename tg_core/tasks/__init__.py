@@ -25,7 +25,11 @@ def _eval_fn(kind: str) -> StringBasedFunction:
 
 
 def load_task(
-    task_name: str, evaluation_api: Any = None, *args: Any, data_dir: PathLike | None = None, **kwargs: Any
+    task_name: str,
+    evaluation_api: Any = None,
+    *args: Any,
+    data_dir: PathLike | None = None,
+    **kwargs: Any,
 ) -> tuple[Dataset, Dataset, Dataset, StringBasedFunction]:
     """``(train, val, test, eval_fn)`` for a benchmark task, with TextGrad's splits.
 

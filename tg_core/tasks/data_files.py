@@ -20,7 +20,9 @@ class DataUnavailable(TgCoreError):
     """A data file is not in any folder given and could not be downloaded."""
 
 
-def data_file(relative: str, data_dir: str | os.PathLike[str] | None = None, download: bool = True) -> Path:
+def data_file(
+    relative: str, data_dir: str | os.PathLike[str] | None = None, download: bool = True
+) -> Path:
     """Path of a data file such as ``bbh/object_counting.json``.
 
     Looks in ``data_dir``, then ``$TG_CORE_DATA_DIR``, then the download cache

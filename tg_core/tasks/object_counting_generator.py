@@ -5,16 +5,70 @@ from __future__ import annotations
 import random
 
 CATEGORIES: dict[str, list[str]] = {
-    "musical instruments": ["piano", "flute", "trombone", "violin", "drum", "clarinet",
-                            "accordion", "trumpet"],
-    "fruits": ["apple", "banana", "peach", "plum", "strawberry", "grape", "orange",
-               "nectarine", "raspberry", "blackberry"],
-    "vegetables": ["carrot", "potato", "onion", "yam", "cabbage", "stalk of celery",
-                   "head of broccoli", "lettuce head", "garlic", "cauliflower"],
-    "animals": ["cat", "dog", "rabbit", "goat", "cow", "pig", "duck", "snail", "frog",
-                "mouse", "chicken", "fish", "donkey", "snake", "bear"],
-    "objects": ["chair", "table", "bed", "lamp", "couch", "microwave", "toaster", "oven",
-                "stove", "car", "fridge"],
+    "musical instruments": [
+        "piano",
+        "flute",
+        "trombone",
+        "violin",
+        "drum",
+        "clarinet",
+        "accordion",
+        "trumpet",
+    ],
+    "fruits": [
+        "apple",
+        "banana",
+        "peach",
+        "plum",
+        "strawberry",
+        "grape",
+        "orange",
+        "nectarine",
+        "raspberry",
+        "blackberry",
+    ],
+    "vegetables": [
+        "carrot",
+        "potato",
+        "onion",
+        "yam",
+        "cabbage",
+        "stalk of celery",
+        "head of broccoli",
+        "lettuce head",
+        "garlic",
+        "cauliflower",
+    ],
+    "animals": [
+        "cat",
+        "dog",
+        "rabbit",
+        "goat",
+        "cow",
+        "pig",
+        "duck",
+        "snail",
+        "frog",
+        "mouse",
+        "chicken",
+        "fish",
+        "donkey",
+        "snake",
+        "bear",
+    ],
+    "objects": [
+        "chair",
+        "table",
+        "bed",
+        "lamp",
+        "couch",
+        "microwave",
+        "toaster",
+        "oven",
+        "stove",
+        "car",
+        "fridge",
+    ],
 }
 _NUMBER_WORDS = ["a", "two", "three", "four", "five"]
 
@@ -61,7 +115,9 @@ def generate_object_counting(n: int, seed: int = 0) -> list[dict[str, str]]:
         items = counted + [(rng.choice([1, 2]), item) for item in distractors]
         rng.shuffle(items)
         phrases = [_phrase(c, i) for c, i in items]
-        listing = ", ".join(phrases[:-1]) + ", and " + phrases[-1] if len(phrases) > 1 else phrases[0]
+        listing = (
+            ", ".join(phrases[:-1]) + ", and " + phrases[-1] if len(phrases) > 1 else phrases[0]
+        )
         total = sum(c for c, _ in counted)
         examples.append(
             {"input": f"I have {listing}. How many {category} do I have?", "target": str(total)}

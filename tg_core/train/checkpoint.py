@@ -1,0 +1,87 @@
+"""Checkpoints: the whole run state as JSON, written atomically, with secrets removed."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..engine.cache import make_private_dir
+from ..errors import UserError
+from ..secrets import is_secret_name, secret_env_values
+
+CHECKPOINT_NAME = "checkpoint.json"
+FORMAT_VERSION = 1
+_KEY_LIKE = re.compile(r"\b(sk-[A-Za-z0-9_\-]{8,}|sk-ant-[A-Za-z0-9_\-]{8,})")
+REDACTED = "[redacted]"
+
+
+def scrub(data: Any, secrets: list[str] | None = None) -> Any:
+    """A copy of ``data`` with secret-named keys and secret-looking strings redacted.
+
+    Strings equal to or containing the value of an environment variable named like a key or
+    token are redacted too.
+
+    Example:
+        >>> scrub({"api_key": "abc", "note": "uses sk-1234567890abcdef"})
+        {'api_key': '[redacted]', 'note': 'uses [redacted]'}
+    """
+    known = secret_env_values() if secrets is None else secrets
+    if isinstance(data, dict):
+        return {
+            k: REDACTED if isinstance(k, str) and is_secret_name(k) else scrub(v, known)
+            for k, v in data.items()
+        }
+    if isinstance(data, list):
+        return [scrub(v, known) for v in data]
+    if isinstance(data, str):
+        for secret in known:
+            if secret in data:
+                data = data.replace(secret, REDACTED)
+        return _KEY_LIKE.sub(REDACTED, data)
+    return data
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON to ``path`` so that a crash leaves either the old or the new file, whole."""
+    make_private_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False, indent=1)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def save_checkpoint(run_dir: Path, state: dict[str, Any]) -> Path:
+    """Write the run state (scrubbed) as ``checkpoint.json`` in ``run_dir``."""
+    path = run_dir / CHECKPOINT_NAME
+    write_json_atomic(path, scrub({"format": FORMAT_VERSION, **state}))
+    return path
+
+
+def load_checkpoint(run_dir: Path) -> dict[str, Any] | None:
+    """The saved run state, or None if the folder has none. Plain JSON: loading runs nothing.
+
+    Raises:
+        UserError: the file exists but is not a checkpoint of this format.
+    """
+    path = run_dir / CHECKPOINT_NAME
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{path} is not valid JSON ({exc}); move it away to start over") from exc
+    if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
+        raise UserError(f"{path} is not a tg_core checkpoint (format {FORMAT_VERSION})")
+    return data

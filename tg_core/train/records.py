@@ -1,0 +1,84 @@
+"""What a training run remembers: one record per step, and the result of the run."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..engine.usage import Usage
+
+
+@dataclass
+class Proposal:
+    """One parameter's proposed change in a step, and what happened to it."""
+
+    index: int
+    role: str
+    old: str
+    new: str
+    status: str
+    reason: str = ""
+    feedback: str = ""
+
+
+@dataclass
+class StepRecord:
+    """One optimization step.
+
+    ``accepted`` is True when the step's changes were kept; ``val_score`` is the validation
+    score after the step's proposal (None when nothing changed or no validation ran).
+    """
+
+    step: int
+    epoch: int
+    batch: list[int]
+    train_score: float | None
+    val_score: float | None
+    accepted: bool
+    reason: str
+    values: list[str]
+    proposals: list[Proposal] = field(default_factory=list)
+    usage: dict[str, Any] = field(default_factory=dict)
+    failed_examples: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StepRecord:
+        """Inverse of :meth:`to_dict`."""
+        proposals = [Proposal(**p) for p in data.get("proposals", [])]
+        return cls(**{**data, "proposals": proposals})
+
+
+@dataclass
+class FitResult:
+    """The outcome of :func:`~tg_core.train.fit`.
+
+    Attributes:
+        initial_score: validation score before any step (None without validation).
+        best_score: the best validation score reached (the parameters hold its values).
+        best_values: the parameter values restored at the end.
+        history: every step, accepted or not.
+        usage: calls, tokens and cost of the whole run (resumed runs include earlier ones).
+        stopped_reason: why the run ended (``completed``, ``early stopping``, a budget ...).
+        estimate: the calls and tokens estimated before the run.
+        run_dir: where checkpoints and the report were written, if anywhere.
+    """
+
+    initial_score: float | None
+    best_score: float | None
+    best_values: list[str]
+    history: list[StepRecord]
+    usage: Usage
+    stopped_reason: str
+    estimate: dict[str, Any] = field(default_factory=dict)
+    run_dir: Path | None = None
+
+    @property
+    def accepted_steps(self) -> int:
+        """How many steps changed the parameters and were kept."""
+        return sum(1 for r in self.history if r.accepted)
