@@ -1,0 +1,143 @@
+"""``ChatModelEngine``: a tg_core engine that calls a LangChain chat model you configured."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from tg_core import EngineLM
+from tg_core._async import run_sync
+from tg_core.engine.content import content_parts, content_text
+from tg_core.engine.guard import guarded_attempt, report_usage
+from tg_core.engine.litellm_engine import to_engine_error
+from tg_core.engine.overrides import active_override
+from tg_core.engine.registry import as_engine
+from tg_core.errors import EngineError, TgCoreError, TransientEngineError, UserError
+
+from .values import message_text
+
+
+def _model_name(model: BaseChatModel) -> str:
+    for attr in ("model_name", "model", "model_id"):
+        value = getattr(model, attr, None)
+        if isinstance(value, str) and value:
+            return value
+    return type(model).__name__
+
+
+class ChatModelEngine(EngineLM):
+    """Use a LangChain chat model as the backward and optimizer engine.
+
+    Each call sends ``[SystemMessage, HumanMessage]`` with ``model.ainvoke``, under tg_core's
+    budgets and concurrency limit, and reports the model's ``usage_metadata`` tokens.
+    Transient failures (429, 5xx, timeouts) are retried with backoff.
+
+    Args:
+        model: any LangChain chat model.
+        max_retries: retries of transient failures.
+        backoff_s: first retry delay in seconds (doubled each time).
+        **invoke_kwargs: sent with every call (for example ``max_tokens``).
+
+    Example:
+        >>> from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+        >>> engine = ChatModelEngine(GenericFakeChatModel(messages=iter(["Be concrete."])))
+        >>> engine.generate("Critique this.", system_prompt="You are a critic.")
+        'Be concrete.'
+    """
+
+    def __init__(
+        self,
+        model: BaseChatModel,
+        *,
+        max_retries: int = 2,
+        backoff_s: float = 1.0,
+        **invoke_kwargs: Any,
+    ) -> None:
+        if not isinstance(model, BaseChatModel):
+            raise UserError(f"ChatModelEngine needs a LangChain chat model, got {model!r}")
+        if max_retries < 0 or backoff_s < 0:
+            raise UserError("max_retries and backoff_s must be >= 0")
+        self.model = model
+        self.model_string = f"langchain/{_model_name(model)}"
+        self.max_retries = max_retries
+        self.backoff_s = backoff_s
+        self.invoke_kwargs = dict(invoke_kwargs)
+
+    def messages(self, prompt: str | Sequence[Any], system_prompt: str | None) -> list[BaseMessage]:
+        """The two messages one call sends."""
+        content: Any = content_parts(prompt)
+        return [SystemMessage(content=system_prompt or self.system_prompt), HumanMessage(content)]
+
+    def generate(
+        self, prompt: str | Sequence[Any], system_prompt: str | None = None, **kwargs: Any
+    ) -> str:
+        """Sync :meth:`agenerate`."""
+        return run_sync(self.agenerate(prompt, system_prompt, **kwargs))
+
+    async def agenerate(
+        self, prompt: str | Sequence[Any], system_prompt: str | None = None, **kwargs: Any
+    ) -> str:
+        """Answer ``prompt`` with the chat model.
+
+        Raises:
+            EngineError: the model failed for good.
+            BudgetExceeded: a budget in force does not allow the call.
+        """
+        override = active_override()
+        if override is not None and override is not self:
+            return str(await override.agenerate(prompt, system_prompt, **kwargs))
+        messages = self.messages(prompt, system_prompt)
+        settings = {**self.invoke_kwargs, **kwargs}
+        prompt_text = content_text(prompt) + (system_prompt or self.system_prompt)
+        max_tokens = settings.get("max_tokens") or getattr(self.model, "max_tokens", None)
+
+        async def attempt() -> str:
+            try:
+                reply = await self.model.ainvoke(messages, **settings)
+            except TgCoreError:
+                raise
+            except Exception as exc:
+                raise to_engine_error(exc, self.model_string) from exc
+            usage = getattr(reply, "usage_metadata", None)
+            if usage:
+                report_usage(int(usage.get("input_tokens", 0)), int(usage.get("output_tokens", 0)))
+            return message_text(reply)
+
+        for attempt_no in range(self.max_retries + 1):
+            try:
+                return await guarded_attempt(
+                    prompt_text, max_tokens if isinstance(max_tokens, int) else None, attempt
+                )
+            except TransientEngineError as exc:
+                if attempt_no >= self.max_retries:
+                    raise EngineError(
+                        f"gave up after {attempt_no + 1} attempts ({exc})",
+                        engine=self.model_string,
+                        status=exc.status,
+                        body=exc.body,
+                        hint="the model kept failing; raise max_retries or try later",
+                    ) from exc
+                delay = exc.retry_after
+                if delay is None:
+                    delay = self.backoff_s * (2**attempt_no) * (0.5 + random.random())
+                await asyncio.sleep(min(delay, 30.0))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def as_tg_engine(engine: Any) -> Any:
+    """A tg_core engine from an engine, an engine name or a LangChain chat model (None stays).
+
+    Example:
+        >>> as_tg_engine("fake").model_string
+        'fake'
+    """
+    if engine is None:
+        return None
+    if isinstance(engine, BaseChatModel):
+        return ChatModelEngine(engine)
+    return as_engine(engine)

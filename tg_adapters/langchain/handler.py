@@ -1,0 +1,350 @@
+"""``TextGradCallbackHandler``: records LangChain runs as textual-autograd graphs."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterable, Sequence
+from typing import Any
+from uuid import UUID
+
+from langchain_core.callbacks import BaseCallbackHandler
+
+from tg_core import Variable
+
+from .errors import RunNotRecordedError
+from .graph_builder import GraphBuilder
+from .params import DEFAULT_ROLES, parameters
+from .records import RecordedRun, RunKind, RunRecord
+
+
+def _name(serialized: dict[str, Any] | None, kwargs: dict[str, Any], default: str) -> str:
+    name = kwargs.get("name")
+    if isinstance(name, str) and name:
+        return name
+    if isinstance(serialized, dict):
+        if isinstance(serialized.get("name"), str):
+            return str(serialized["name"])
+        ids = serialized.get("id")
+        if isinstance(ids, list) and ids:
+            return str(ids[-1])
+    return default
+
+
+class TextGradCallbackHandler(BaseCallbackHandler):
+    """Records every run it sees as a graph whose output can be ``.backward()``-ed.
+
+    Pass it in ``config={"callbacks": [handler]}`` to ``invoke``, ``ainvoke``, ``batch``,
+    ``abatch`` or ``stream``. Prompt runs become formatted-message nodes linked to the bound
+    template parameters (see :func:`~tg_adapters.langchain.parameters`), model calls become
+    model-call nodes, and every other step (parsers, lambdas) passes feedback through. One
+    handler records many runs; each top-level run's output is :meth:`output`.
+
+    Args:
+        runnable: optional chain whose prompt templates are bound (``parameters(runnable)``)
+            so its runs link to them.
+        roles: message roles that count as optimizable.
+        string_prompts: whether plain string prompts count as optimizable.
+
+    Example:
+        >>> from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+        >>> from langchain_core.prompts import ChatPromptTemplate
+        >>> prompt = ChatPromptTemplate.from_messages([("system", "Be {s}."), ("human", "{q}")])
+        >>> chain = prompt | GenericFakeChatModel(messages=iter(["4"]))
+        >>> handler = TextGradCallbackHandler(chain)
+        >>> _ = chain.invoke({"s": "brief", "q": "2+2?"}, config={"callbacks": [handler]})
+        >>> handler.output().value
+        '4'
+    """
+
+    run_inline = True
+    raise_error = False
+
+    def __init__(
+        self,
+        runnable: Any = None,
+        *,
+        roles: Iterable[str] = DEFAULT_ROLES,
+        string_prompts: bool = True,
+    ) -> None:
+        super().__init__()
+        self.roles = frozenset(roles)
+        self.string_prompts = string_prompts
+        self.errors: list[BaseException] = []
+        self._lock = threading.Lock()
+        self._counter = itertools.count()
+        self._records: dict[UUID, RunRecord] = {}
+        self._roots: set[UUID] = set()
+        self._finished: dict[UUID, RecordedRun] = {}
+        self._finish_order: list[UUID] = []
+        if runnable is not None:
+            parameters(runnable, self.roles, string_prompts=string_prompts)
+
+    # -- public ----------------------------------------------------------------------------
+    @property
+    def runs(self) -> list[RecordedRun]:
+        """Every finished top-level run, in the order they started."""
+        with self._lock:
+            return sorted(self._finished.values(), key=lambda r: r.start)
+
+    def run(self, run_id: UUID | None = None) -> RecordedRun:
+        """The finished top-level run ``run_id`` (default: the one that finished last).
+
+        Raises:
+            RunNotRecordedError: no such run was recorded.
+        """
+        with self._lock:
+            if run_id is None:
+                if not self._finish_order:
+                    raise RunNotRecordedError(
+                        "no run recorded yet: pass config={'callbacks': [handler]} to invoke"
+                    )
+                run_id = self._finish_order[-1]
+            found = self._finished.get(run_id)
+        if found is None:
+            raise RunNotRecordedError(
+                f"run {run_id} was not recorded by this handler (or has not finished)"
+            )
+        return found
+
+    def output(self, run_id: UUID | None = None) -> Variable:
+        """The output of a top-level run as a Variable (default: the run that finished last).
+
+        Raises:
+            RunNotRecordedError: the run was not recorded, failed, or has no graph.
+        """
+        found = self.run(run_id)
+        if found.variable is None:
+            reason = f"it failed: {found.error!r}" if found.error else "no graph was built"
+            raise RunNotRecordedError(f"run {found.run_id} has no output Variable: {reason}")
+        return found.variable
+
+    def outputs(self) -> list[Variable]:
+        """The output Variables of every successful top-level run, in start order."""
+        return [r.variable for r in self.runs if r.variable is not None]
+
+    def clear(self) -> None:
+        """Forget every finished run."""
+        with self._lock:
+            self._finished.clear()
+            self._finish_order.clear()
+
+    # -- recording -------------------------------------------------------------------------
+    def _start(
+        self,
+        kind: RunKind,
+        serialized: dict[str, Any] | None,
+        inputs: Any,
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        metadata: dict[str, Any] | None,
+        kwargs: dict[str, Any],
+    ) -> None:
+        if kind == "chain" and kwargs.get("run_type") == "prompt":
+            kind = "prompt"
+        with self._lock:
+            record = RunRecord(
+                run_id=run_id,
+                parent_id=parent_run_id,
+                kind=kind,
+                name=_name(serialized, kwargs, kind),
+                inputs=inputs,
+                metadata=dict(metadata or {}),
+                start=next(self._counter),
+            )
+            self._records[run_id] = record
+            parent = self._records.get(parent_run_id) if parent_run_id is not None else None
+            if parent is None:
+                self._roots.add(run_id)
+            else:
+                parent.children.append(run_id)
+
+    def _end(
+        self,
+        run_id: UUID,
+        outputs: Any = None,
+        error: BaseException | None = None,
+        inputs: Any = None,
+    ) -> None:
+        with self._lock:
+            record = self._records.get(run_id)
+            if record is None:
+                return
+            record.end = next(self._counter)
+            record.outputs = outputs
+            record.error = error
+            if inputs is not None:
+                record.inputs = inputs  # streamed runs report their real input here
+            if run_id not in self._roots:
+                return
+            self._roots.discard(run_id)
+            tree = self._pop_tree(run_id)
+        variable = None
+        if error is None:
+            try:
+                variable = GraphBuilder(tree, self.roles, self.string_prompts).build(record)
+            except Exception as exc:  # a recording problem must not break the user's run
+                self.errors.append(exc)
+        finished = RecordedRun(
+            run_id, record.name, record.inputs, outputs, variable, error, record.start
+        )
+        with self._lock:
+            self._finished[run_id] = finished
+            self._finish_order.append(run_id)
+
+    def _pop_tree(self, root: UUID) -> dict[UUID, RunRecord]:
+        tree: dict[UUID, RunRecord] = {}
+        stack = [root]
+        while stack:
+            run_id = stack.pop()
+            record = self._records.pop(run_id, None)
+            if record is not None:
+                tree[run_id] = record
+                stack.extend(record.children)
+        return tree
+
+    # -- LangChain callbacks ---------------------------------------------------------------
+    def on_chain_start(
+        self,
+        serialized: dict[str, Any] | None,
+        inputs: Any,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Record a chain, prompt, parser or lambda run."""
+        self._start("chain", serialized, inputs, run_id, parent_run_id, metadata, kwargs)
+
+    def on_chain_end(
+        self, outputs: Any, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any
+    ) -> None:
+        """Record a run's output (and, for streamed runs, its real input)."""
+        self._end(run_id, outputs, inputs=kwargs.get("inputs"))
+
+    def on_chain_error(
+        self,
+        error: BaseException,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Record a failed run."""
+        self._end(run_id, error=error)
+
+    def on_chat_model_start(
+        self,
+        serialized: dict[str, Any] | None,
+        messages: list[list[Any]],
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Record a chat model call with the messages it was sent."""
+        self._start("chat_model", serialized, messages, run_id, parent_run_id, metadata, kwargs)
+
+    def on_llm_start(
+        self,
+        serialized: dict[str, Any] | None,
+        prompts: list[str],
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Record a text LLM call with its prompts."""
+        self._start("llm", serialized, list(prompts), run_id, parent_run_id, metadata, kwargs)
+
+    def on_llm_end(
+        self, response: Any, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any
+    ) -> None:
+        """Record a model call's result."""
+        self._end(run_id, response)
+
+    def on_llm_error(
+        self,
+        error: BaseException,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Record a failed model call."""
+        self._end(run_id, error=error)
+
+    def on_tool_start(
+        self,
+        serialized: dict[str, Any] | None,
+        input_str: str,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        inputs: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Record a tool call (it passes feedback through)."""
+        given = inputs if inputs is not None else input_str
+        self._start("tool", serialized, given, run_id, parent_run_id, metadata, kwargs)
+
+    def on_tool_end(
+        self, output: Any, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any
+    ) -> None:
+        """Record a tool's result."""
+        self._end(run_id, output)
+
+    def on_tool_error(
+        self,
+        error: BaseException,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Record a failed tool call."""
+        self._end(run_id, error=error)
+
+    def on_retriever_start(
+        self,
+        serialized: dict[str, Any] | None,
+        query: str,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Record a retriever call (it passes feedback through)."""
+        self._start("retriever", serialized, query, run_id, parent_run_id, metadata, kwargs)
+
+    def on_retriever_end(
+        self,
+        documents: Sequence[Any],
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Record the documents a retriever returned."""
+        self._end(run_id, list(documents))
+
+    def on_retriever_error(
+        self,
+        error: BaseException,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Record a failed retriever call."""
+        self._end(run_id, error=error)
