@@ -130,3 +130,6 @@ class ResponseCache:
 
     def __len__(self) -> int:
         return len(self._open())
+
+    def __bool__(self) -> bool:
+        return True  # an empty cache is still a cache

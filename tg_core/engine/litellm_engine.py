@@ -164,7 +164,7 @@ class LiteLLMEngine(EngineLM):
             return str(await override.agenerate(content, system_prompt, **kwargs))
         messages = self.messages(content, system_prompt)
         settings = {**self.sampling, **kwargs}
-        key = cache_key(self.model_string, messages, settings) if self.cache else ""
+        key = cache_key(self.model_string, messages, settings) if self.cache is not None else ""
         if self.cache is not None:
             hit = await asyncio.to_thread(self.cache.get, key)
             if hit is not None:
