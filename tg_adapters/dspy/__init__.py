@@ -1,0 +1,53 @@
+"""Textual autograd for DSPy programs: recorder, bound instructions, optimizer, LM engine.
+
+Importing this package imports ``dspy``; importing :mod:`tg_adapters` alone does not.
+"""
+
+from .bindings import (
+    InstructionBinding,
+    PrefixBinding,
+    instruction_variable,
+    named_parameters,
+    parameters,
+    prefix_variables,
+)
+from .engine import DSPyLMEngine, resolve_engine
+from .errors import DSPyAdapterError, ExampleFailed, MetricError, NotRecordedError
+from .history import StepSummary, TextGradHistory
+from .loss import failure_loss, feedback_loss, loss_text, metric_loss
+from .metric import MetricOutcome, call_metric, interpret, metric_arity
+from .optimizer import TextGradOptimizer
+from .recorder import DSPyRecorder
+from .records import Attempt, PredictorCall, ToolCall
+from .tape import Tape
+
+__all__ = [
+    "Attempt",
+    "DSPyAdapterError",
+    "DSPyLMEngine",
+    "DSPyRecorder",
+    "ExampleFailed",
+    "InstructionBinding",
+    "MetricError",
+    "MetricOutcome",
+    "NotRecordedError",
+    "PredictorCall",
+    "PrefixBinding",
+    "StepSummary",
+    "Tape",
+    "TextGradHistory",
+    "TextGradOptimizer",
+    "ToolCall",
+    "call_metric",
+    "failure_loss",
+    "feedback_loss",
+    "instruction_variable",
+    "interpret",
+    "loss_text",
+    "metric_arity",
+    "metric_loss",
+    "named_parameters",
+    "parameters",
+    "prefix_variables",
+    "resolve_engine",
+]

@@ -1,0 +1,161 @@
+"""``DSPyLMEngine``: a tg_core engine that calls a configured ``dspy.LM``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from tg_core._async import run_sync
+from tg_core.engine.base import EngineLM, run_in_worker
+from tg_core.engine.content import content_parts, content_text
+from tg_core.engine.guard import guarded_attempt, report_usage
+from tg_core.engine.registry import as_engine as core_as_engine
+from tg_core.errors import EngineError, TgCoreError
+
+from .errors import DSPyAdapterError
+
+
+@contextlib.contextmanager
+def _adapter_boundary(lm: Any, messages: list[dict[str, Any]]) -> Iterator[None]:
+    """Mark a chat-message call the way DSPy's own adapters do (no 3.4 deprecation notice)."""
+    try:
+        from dspy.clients._deprecation import adapter_message_call
+    except ImportError:  # other DSPy versions: nothing to mark
+        yield
+        return
+    with adapter_message_call(lm, messages):
+        yield
+
+
+def _first_text(outputs: Any) -> str | None:
+    items = outputs if isinstance(outputs, list) else [outputs]
+    for item in items:
+        if isinstance(item, dict):
+            text = item.get("text")
+        else:
+            text = getattr(item, "text", item)
+        if isinstance(text, str):
+            return text
+    return None
+
+
+def _history_entry(lm: Any, outputs: Any) -> dict[str, Any] | None:
+    """The LM's history entry of this very call (DSPy stores the returned list in it)."""
+    history = list(getattr(lm, "history", None) or [])[-64:]
+    for entry in reversed(history):
+        if isinstance(entry, dict) and entry.get("outputs") is outputs:
+            return entry
+    return None
+
+
+def _report(lm: Any, outputs: Any) -> None:
+    entry = _history_entry(lm, outputs)
+    if entry is None:
+        return
+    if getattr(entry.get("response"), "cache_hit", False):
+        report_usage(0, 0, 0.0)
+        return
+    usage = entry.get("usage") or {}
+    prompt = usage.get("prompt_tokens")
+    completion = usage.get("completion_tokens")
+    if not isinstance(prompt, int) or not isinstance(completion, int):
+        return
+    cost = entry.get("cost")
+    report_usage(prompt, completion, float(cost) if isinstance(cost, (int, float)) else None)
+
+
+class DSPyLMEngine(EngineLM):
+    """Use the ``dspy.LM`` you configured as the backward and optimizer engine.
+
+    Each call is one ``lm.acall(messages=...)`` (or ``lm(messages=...)`` in a worker thread
+    for an LM without ``acall``), run under tg_core's budgets and concurrency limit; token
+    counts and cost come from the LM's own record of the call when it has one. DSPy's
+    response cache and retries apply as for any call of that LM.
+
+    Args:
+        lm: a ``dspy.LM`` (or any ``dspy.BaseLM``).
+        **defaults: generation settings for every call (``temperature``, ``max_tokens``...).
+
+    Example:
+        >>> from dspy.utils import DummyLM
+        >>> engine = DSPyLMEngine(DummyLM([{"answer": "Be brief."}]))
+        >>> "Be brief." in engine.generate("How should the prompt change?")
+        True
+    """
+
+    def __init__(self, lm: Any, **defaults: Any) -> None:
+        if not (hasattr(lm, "acall") or callable(lm)):
+            raise DSPyAdapterError(f"{lm!r} is not a DSPy LM")
+        self.lm = lm
+        self.defaults = defaults
+        self.model_string = str(getattr(lm, "model", type(lm).__name__))
+
+    def generate(
+        self, prompt: str | Sequence[Any], system_prompt: str | None = None, **kwargs: Any
+    ) -> str:
+        """Sync :meth:`agenerate`."""
+        return run_sync(self.agenerate(prompt, system_prompt, **kwargs))
+
+    async def _call(self, messages: list[dict[str, Any]], settings: dict[str, Any]) -> Any:
+        acall = getattr(self.lm, "acall", None)
+        if acall is not None and inspect.iscoroutinefunction(acall):
+            with _adapter_boundary(self.lm, messages):
+                return await acall(messages=messages, **settings)
+
+        def call() -> Any:
+            with _adapter_boundary(self.lm, messages):
+                return self.lm(messages=messages, **settings)
+
+        return await run_in_worker(call)
+
+    async def agenerate(
+        self, prompt: str | Sequence[Any], system_prompt: str | None = None, **kwargs: Any
+    ) -> str:
+        """Call the LM once with an optional system message and the prompt as user message."""
+        system = system_prompt if system_prompt is not None else None
+        messages: list[dict[str, Any]] = []
+        if system:
+            messages.append({"role": "system", "content": system})
+        messages.append({"role": "user", "content": content_parts(prompt)})
+        settings = {**self.defaults, **kwargs}
+        max_tokens = settings.get("max_tokens") or getattr(self.lm, "kwargs", {}).get("max_tokens")
+
+        async def attempt() -> str:
+            try:
+                outputs = await self._call(messages, settings)
+            except (TgCoreError, asyncio.CancelledError):
+                raise
+            except Exception as exc:
+                raise EngineError(
+                    f"the DSPy LM call failed: {type(exc).__name__}: {exc}",
+                    engine=self.model_string,
+                    hint="check the LM's model name, api_base and api_key",
+                ) from exc
+            text = _first_text(outputs)
+            if text is None:
+                raise EngineError("the DSPy LM returned no text", engine=self.model_string)
+            _report(self.lm, outputs)
+            return text
+
+        shown = content_text(prompt) + (system_prompt or "")
+        return await guarded_attempt(shown, max_tokens, attempt)
+
+
+def resolve_engine(engine: Any) -> Any:
+    """A tg_core engine for ``engine``: a ``dspy.LM`` is wrapped, names and engines pass.
+
+    Example:
+        >>> from dspy.utils import DummyLM
+        >>> type(resolve_engine(DummyLM([]))).__name__
+        'DSPyLMEngine'
+    """
+    if engine is None:
+        return None
+    import dspy
+
+    if isinstance(engine, dspy.BaseLM):
+        return DSPyLMEngine(engine)
+    return core_as_engine(engine)

@@ -1,0 +1,95 @@
+"""What the recorder keeps of one run: predictor calls, tool calls, and their attempts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Attempt:
+    """One format → model → parse round of a predictor call (DSPy may retry with JSON).
+
+    Attributes:
+        messages: the exact chat messages the adapter rendered.
+        completions: the raw completions the model returned (one per generation).
+        outputs: the parsed output fields of the first completion, once parsed.
+        error: why parsing failed, if it did.
+    """
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    completions: list[str] = field(default_factory=list)
+    outputs: dict[str, Any] | None = None
+    error: str | None = None
+
+
+@dataclass
+class PredictorCall:
+    """One call of a ``dspy.Predict`` inside a run.
+
+    Attributes:
+        call_id: DSPy's id of the call.
+        predictor: the ``dspy.Predict`` object that was called.
+        name: its name in the program (``named_predictors()``), once known.
+        inputs: the keyword inputs it was called with.
+        attempts: the format/model/parse rounds, in order.
+        prediction: what the call returned.
+        error: the exception's text when the call raised.
+        start: order of the call's start among the run's events.
+        end: order of the call's end (None while it runs).
+    """
+
+    call_id: str
+    predictor: Any
+    inputs: dict[str, Any]
+    start: int
+    name: str = ""
+    attempts: list[Attempt] = field(default_factory=list)
+    prediction: Any = None
+    error: str | None = None
+    end: int | None = None
+
+    @property
+    def final(self) -> Attempt | None:
+        """The last attempt that produced a completion (the one DSPy used)."""
+        for attempt in reversed(self.attempts):
+            if attempt.completions:
+                return attempt
+        return self.attempts[-1] if self.attempts else None
+
+    @property
+    def completion(self) -> str:
+        """The raw completion DSPy parsed (first generation of the final attempt)."""
+        final = self.final
+        return final.completions[0] if final is not None and final.completions else ""
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        """The parsed output fields (from the returned prediction when there is one)."""
+        if self.prediction is not None and hasattr(self.prediction, "items"):
+            return dict(self.prediction.items())
+        final = self.final
+        return dict(final.outputs or {}) if final is not None else {}
+
+
+@dataclass
+class ToolCall:
+    """One ``dspy.Tool`` call inside a run (ReAct and similar loops).
+
+    Attributes:
+        call_id: DSPy's id of the call.
+        name: the tool's name.
+        inputs: the arguments it was called with.
+        output: what it returned.
+        error: the exception's text when it raised.
+        start: order of the call's start among the run's events.
+        end: order of the call's end (None while it runs).
+    """
+
+    call_id: str
+    name: str
+    inputs: dict[str, Any]
+    start: int
+    output: Any = None
+    error: str | None = None
+    end: int | None = None

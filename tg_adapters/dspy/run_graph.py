@@ -1,0 +1,156 @@
+"""Turns one recorded run into a textual-autograd graph: one model-call node per predictor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tg_core.autograd.llm_call import llm_backward
+from tg_core.variable import Variable
+
+from .bindings import instruction_variable, known_prefix_variables
+from .matching import MIN_CONTAINED_CHARS, Produced, find_sources
+from .nodes import as_text, pass_through, render_conversation
+from .records import PredictorCall, ToolCall
+
+
+@dataclass
+class CallNode:
+    """The graph of one predictor call.
+
+    Attributes:
+        call: the recorded call.
+        instruction: the predictor's bound instructions Variable (shared across runs).
+        inputs: one Variable per input field (earlier outputs where the value came from one).
+        completion: the raw completion, a model-call result of the instructions and inputs.
+        outputs: one Variable per parsed output field, each fed by the completion.
+    """
+
+    call: PredictorCall
+    instruction: Variable
+    inputs: dict[str, Variable] = field(default_factory=dict)
+    completion: Variable | None = None
+    outputs: dict[str, Variable] = field(default_factory=dict)
+
+
+@dataclass
+class RunGraph:
+    """Every node of one run, in call order, and the values later calls can link to."""
+
+    nodes: list[CallNode] = field(default_factory=list)
+    tools: dict[str, Variable] = field(default_factory=dict)
+    produced: list[Produced] = field(default_factory=list)
+
+
+def _input_variable(
+    name: str,
+    value: Any,
+    owner: str,
+    sources: list[Produced],
+) -> Variable:
+    text = as_text(value)
+    role = f"input `{name}` of the DSPy predictor `{owner}`"
+    if not sources:
+        return Variable(text, requires_grad=False, role_description=role)
+    if len(sources) == 1 and sources[0].text.strip() == text.strip():
+        return sources[0].variable
+    made_from = ", ".join(f"`{s.field}`" for s in sources)
+    derived = Variable(
+        text,
+        predecessors=[s.variable for s in sources],
+        role_description=f"{role}, built from the earlier output(s) {made_from}",
+    )
+    pass_through(derived, [s.variable for s in sources])
+    return derived
+
+
+def _tool_node(tool: ToolCall, graph: RunGraph, run_inputs: list[str], min_contained: int) -> None:
+    if tool.end is None or tool.error is not None:
+        return
+    sources = find_sources(
+        tool.inputs,
+        graph.produced,
+        before=tool.start,
+        run_inputs=run_inputs,
+        min_contained=min_contained,
+    )
+    role = f"result of the tool `{tool.name}`"
+    if sources:
+        result = Variable(
+            as_text(tool.output), predecessors=[s.variable for s in sources], role_description=role
+        )
+        pass_through(result, [s.variable for s in sources])
+    else:
+        result = Variable(as_text(tool.output), requires_grad=False, role_description=role)
+    graph.tools[tool.call_id] = result
+    graph.produced.append(Produced(tool.end, as_text(tool.output), result, tool.name))
+
+
+def _call_node(
+    call: PredictorCall, graph: RunGraph, run_inputs: list[str], min_contained: int
+) -> CallNode:
+    name = call.name or type(call.predictor).__name__
+    node = CallNode(call, instruction_variable(call.predictor, call.name or None))
+    for field_name, value in call.inputs.items():
+        sources = find_sources(
+            value,
+            graph.produced,
+            before=call.start,
+            run_inputs=run_inputs,
+            min_contained=min_contained,
+        )
+        node.inputs[field_name] = _input_variable(field_name, value, name, sources)
+    final = call.final
+    if final is None or not final.completions:
+        return node
+    targets = [node.instruction, *known_prefix_variables(call.predictor), *node.inputs.values()]
+    completion = Variable(
+        call.completion,
+        predecessors=targets,
+        role_description=f"raw completion of the DSPy predictor `{name}`",
+    )
+    conversation = render_conversation(final.messages, call.completion)
+    completion.set_grad_fn(llm_backward(completion, targets, conversation))
+    node.completion = completion
+    end = call.end if call.end is not None else call.start
+    for out_name, value in call.outputs.items():
+        out = Variable(
+            as_text(value),
+            predecessors=[completion],
+            role_description=f"output field `{out_name}` of the DSPy predictor `{name}`",
+        )
+        pass_through(out, [completion])
+        node.outputs[out_name] = out
+        graph.produced.append(
+            Produced(end, out.value if isinstance(out.value, str) else "", out, out_name)
+        )
+    return node
+
+
+def build_graph(
+    calls: list[PredictorCall],
+    tools: list[ToolCall],
+    run_inputs: list[str],
+    *,
+    min_contained: int = MIN_CONTAINED_CHARS,
+) -> RunGraph:
+    """Build the graph of a finished run.
+
+    Calls and tool calls are visited in the order they started; an input links to the
+    outputs (or tool results) that ended before its call started and whose values it holds.
+
+    Args:
+        calls: the run's predictor calls.
+        tools: the run's tool calls.
+        run_inputs: texts of the run's own inputs (never taken for earlier outputs).
+        min_contained: shortest earlier value linked when it appears inside an input.
+    """
+    graph = RunGraph()
+    events: list[tuple[int, PredictorCall | ToolCall]] = [(c.start, c) for c in calls]
+    events += [(t.start, t) for t in tools]
+    for _, item in sorted(events, key=lambda e: e[0]):
+        if isinstance(item, ToolCall):
+            _tool_node(item, graph, run_inputs, min_contained)
+        else:
+            graph.nodes.append(_call_node(item, graph, run_inputs, min_contained))
+    return graph
