@@ -11,6 +11,7 @@ from typing import Any
 
 from .._async import run_sync
 from ..errors import EngineError, TransientEngineError
+from ..secrets import redact_text
 from .base import EngineLM
 from .cache import ResponseCache, cache_key
 from .content import content_parts, content_text
@@ -20,6 +21,8 @@ from .usage import record_cache_hit
 
 DEFAULT_SYSTEM_PROMPT = "You are a helpful, creative, and smart assistant."
 _MAX_BACKOFF_S = 60.0
+# Finish reasons of an answer the provider cut short: returned, never cached.
+_PARTIAL_FINISH = frozenset({"length", "content_filter"})
 
 
 def import_litellm() -> Any:
@@ -51,12 +54,18 @@ def _hint(status: int | None) -> str:
     return "see body; pass max_retries= to retry more, or check the provider's status"
 
 
-def to_engine_error(exc: BaseException, engine: str) -> EngineError:
-    """Map a provider exception to a typed error: transient (retry) or permanent."""
+def to_engine_error(
+    exc: BaseException, engine: str, secrets: Sequence[str | None] = ()
+) -> EngineError:
+    """Map a provider exception to a typed error: transient (retry) or permanent.
+
+    The body is redacted: ``secrets`` (the engine's key), keys found in the environment and
+    key-shaped strings never reach the message, even when the provider echoes them.
+    """
     status = getattr(exc, "status_code", None)
     status = status if isinstance(status, int) else None
     name = type(exc).__name__
-    body = str(getattr(exc, "message", None) or exc)
+    body = redact_text(str(getattr(exc, "message", None) or exc), secrets)
     transient = (
         status in (408, 409, 429)
         or (status is not None and status >= 500)
@@ -171,14 +180,16 @@ class LiteLLMEngine(EngineLM):
                 record_cache_hit()
                 return hit
         prompt_text = content_text(content) + (system_prompt or self.system_prompt)
+        finish: list[str | None] = [None]
+
+        async def attempt() -> str:
+            text, finish[0] = await self._complete(messages, settings)
+            return text
+
         attempt_no = 0
         while True:
             try:
-                text = await guarded_attempt(
-                    prompt_text,
-                    settings.get("max_tokens"),
-                    lambda: self._call_once(messages, settings),
-                )
+                text = await guarded_attempt(prompt_text, settings.get("max_tokens"), attempt)
                 break
             except TransientEngineError as exc:
                 if attempt_no >= self.max_retries:
@@ -194,7 +205,7 @@ class LiteLLMEngine(EngineLM):
                     delay = self.backoff_s * (2**attempt_no) * (0.5 + random.random())
                 await asyncio.sleep(min(delay, _MAX_BACKOFF_S))
                 attempt_no += 1
-        if self.cache is not None and text:
+        if self.cache is not None and text and finish[0] not in _PARTIAL_FINISH:
             await asyncio.to_thread(self.cache.set, key, text)
         return text
 
@@ -203,6 +214,13 @@ class LiteLLMEngine(EngineLM):
         return self.model_string, self.api_base
 
     async def _call_once(self, messages: list[dict[str, Any]], settings: dict[str, Any]) -> str:
+        """One attempt: the answer's text."""
+        return (await self._complete(messages, settings))[0]
+
+    async def _complete(
+        self, messages: list[dict[str, Any]], settings: dict[str, Any]
+    ) -> tuple[str, str | None]:
+        """One attempt: the answer's text and its finish reason."""
         litellm = import_litellm()
         model, api_base = await self._resolve_endpoint()
         call: dict[str, Any] = dict(settings)
@@ -221,9 +239,10 @@ class LiteLLMEngine(EngineLM):
         except EngineError:
             raise
         except Exception as exc:
-            raise to_engine_error(exc, self.model_string) from exc
+            raise to_engine_error(exc, self.model_string, [self._api_key]) from exc
         choice = response.choices[0]
         text = choice.message.content or ""
+        finish_reason = getattr(choice, "finish_reason", None)
         usage = getattr(response, "usage", None)
         cost: float | None
         try:
@@ -236,4 +255,4 @@ class LiteLLMEngine(EngineLM):
                 int(getattr(usage, "completion_tokens", 0) or 0),
                 cost,
             )
-        return str(text)
+        return str(text), finish_reason if isinstance(finish_reason, str) else None

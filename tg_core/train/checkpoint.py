@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from ..engine.cache import make_private_dir
 from ..errors import UserError
-from ..secrets import is_secret_name, secret_env_values
+from ..secrets import REDACTED, is_secret_name, redact_text, secret_env_values
 
 CHECKPOINT_NAME = "checkpoint.json"
 FORMAT_VERSION = 1
-_KEY_LIKE = re.compile(r"\b(sk-[A-Za-z0-9_\-]{8,}|sk-ant-[A-Za-z0-9_\-]{8,})")
-REDACTED = "[redacted]"
 
 
 def scrub(data: Any, secrets: list[str] | None = None) -> Any:
@@ -38,10 +35,7 @@ def scrub(data: Any, secrets: list[str] | None = None) -> Any:
     if isinstance(data, list):
         return [scrub(v, known) for v in data]
     if isinstance(data, str):
-        for secret in known:
-            if secret in data:
-                data = data.replace(secret, REDACTED)
-        return _KEY_LIKE.sub(REDACTED, data)
+        return redact_text(data, known, env=False)
     return data
 
 

@@ -1,0 +1,114 @@
+"""Fixtures for reliability tests: simulated servers on loopback and engines pointed at them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tg_core.engine.limits import set_max_concurrency
+from tg_core.engine.litellm_engine import LiteLLMEngine, import_litellm
+from tg_core.testing import openai_sim
+from tg_core.testing.openai_sim import ChatRequest, FaultPlan, SimServer
+
+
+class StatusServer(SimServer):
+    """A SimServer that answers matching requests with a fixed HTTP error (400, 401, 404 ...).
+
+    ``body`` may contain ``{auth}``, replaced by the request's Authorization header, to act
+    like a provider that echoes the key it was sent.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        *,
+        when: Callable[[ChatRequest], bool] = lambda request: True,
+        body: str = "simulated permanent error",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.status = status
+        self.when = when
+        self.body = body
+
+    async def _answer(
+        self,
+        request: ChatRequest,
+        keep_alive: bool,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> bool:
+        if not self.when(request):
+            return await super()._answer(request, keep_alive, reader, writer)
+        message = self.body.replace("{auth}", request.headers.get("authorization", ""))
+        body = openai_sim._error_body(self.status, message, "invalid_request_error")
+        self._counters.status(self.status)
+        writer.write(openai_sim._http_response(self.status, body, keep_alive=keep_alive))
+        await writer.drain()
+        return True
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _litellm_imported() -> None:
+    """Import litellm once, before any timed test."""
+    import_litellm()
+
+
+@pytest.fixture(autouse=True)
+def _process_limit_restored() -> Iterator[None]:
+    """Tests that change the process-wide concurrency limit get the default back."""
+    yield
+    set_max_concurrency(16)
+
+
+@pytest.fixture
+def sim() -> Iterator[Callable[..., SimServer]]:
+    """Factory of started simulated servers (``latency_s=0`` unless given); all stopped after.
+
+    With ``status=`` the server is a :class:`StatusServer` (``when=``, ``body=`` passed on).
+    """
+    started: list[SimServer] = []
+
+    def make(
+        faults: FaultPlan | None = None,
+        responder: Callable[[ChatRequest], str] | None = None,
+        latency_s: float = 0.0,
+        *,
+        status: int | None = None,
+        **kwargs: Any,
+    ) -> SimServer:
+        server: SimServer
+        if status is not None:
+            server = StatusServer(
+                status, latency_s=latency_s, responder=responder, faults=faults, **kwargs
+            )
+        else:
+            server = SimServer(latency_s=latency_s, responder=responder, faults=faults, **kwargs)
+        server.start()
+        started.append(server)
+        return server
+
+    yield make
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def engine_for() -> Callable[..., LiteLLMEngine]:
+    """Factory of LiteLLM engines for a simulated server, with short timeouts and backoff."""
+
+    def make(server: SimServer, **kwargs: Any) -> LiteLLMEngine:
+        settings: dict[str, Any] = {
+            "api_key": "sim-key",
+            "cache": False,
+            "timeout": 1.0,
+            "backoff_s": 0.01,
+            "max_retries": 3,
+        }
+        settings.update(kwargs)
+        return LiteLLMEngine("openai/sim-model", api_base=server.base_url, **settings)
+
+    return make
