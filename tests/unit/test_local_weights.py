@@ -18,6 +18,7 @@ from tg_core.local import weights
 from tg_core.local.cli import EXIT_NOT_RUNNING, add_local_subparser, cmd_start, cmd_status, cmd_stop
 from tg_core.local.errors import LocalModelError, LocalModelUnavailable, ModelChecksumError
 from tg_core.local.paths import ensure_private_dir, file_lock
+from tg_core.local.process import log_excerpt
 from tg_core.local.server import (
     LOCAL_MODEL_ALIAS,
     LocalServer,
@@ -339,3 +340,12 @@ def test_cli_start_reports_missing_packages(
     )
     assert cmd_start(argparse.Namespace(n_ctx=4096, timeout=5.0)) == 1
     assert 'pip install "tg-core[local]"' in capsys.readouterr().err
+
+
+def test_log_excerpt_brings_a_buried_error_forward(tmp_path: Path) -> None:
+    log = tmp_path / "server.log"
+    help_lines = [f"  --flag{i} FLAG{i}   some help" for i in range(200)]
+    log.write_text("\n".join(["1 validation error for ModelSettings", *help_lines]) + "\n")
+    excerpt = log_excerpt(log)
+    assert excerpt.startswith("1 validation error for ModelSettings")
+    assert excerpt.endswith(help_lines[-1])

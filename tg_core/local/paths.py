@@ -145,7 +145,7 @@ def file_lock(path: Path, *, timeout: float | None = None) -> Iterator[None]:
                     raise
                 if deadline is not None and time.monotonic() >= deadline:
                     raise LocalModelError(
-                        f"could not lock {path} within {timeout:.0f}s: "
+                        f"could not lock {path} within {timeout:g}s: "
                         "another process holds it (is a server starting or a model assembling?)"
                     ) from exc
                 time.sleep(0.1)

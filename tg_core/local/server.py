@@ -5,36 +5,59 @@ from __future__ import annotations
 import atexit
 import contextlib
 import importlib.util
-import itertools
-import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
 from tg_core.local.errors import LOCAL_EXTRA_INSTALL, LocalModelUnavailable, LocalServerError
-from tg_core.local.paths import atomic_write_text, ensure_private_dir, file_lock, local_state_dir
+from tg_core.local.paths import ensure_private_dir, file_lock, local_state_dir
+from tg_core.local.process import (
+    SERVER_MODULE,
+    ProbeResult,
+    free_port,
+    is_server_process,
+    log_excerpt,
+    log_tail,
+    pid_alive,
+    probe,
+    rotate_log,
+    terminate_pid,
+    terminate_proc,
+)
+from tg_core.local.record import (
+    DEFAULT_N_CTX,
+    LOCAL_MODEL_ALIAS,
+    LocalServer,
+    clear_state,
+    lock_path,
+    log_path,
+    read_state,
+    state_path,
+    write_state,
+)
 from tg_core.local.weights import model_path
 
-#: The model name the server answers to (``model=`` in requests; any name falls back to it).
-LOCAL_MODEL_ALIAS = "qwen2.5-coder-0.5b-instruct"
-#: Context size the server is started with unless told otherwise.
-DEFAULT_N_CTX = 4096
+__all__ = [
+    "DEFAULT_N_CTX",
+    "DEFAULT_START_TIMEOUT",
+    "LOCAL_MODEL_ALIAS",
+    "LocalServer",
+    "build_server_command",
+    "ensure_server",
+    "server_status",
+    "start_detached",
+    "stop_server",
+]
+
 #: Seconds ``ensure_server`` waits for a new server to load its model and answer.
 DEFAULT_START_TIMEOUT = 300.0
 
 _HOST = "127.0.0.1"
-_STATE_FILE = "server.json"
-_LOCK_FILE = "server.lock"
-_LOG_FILE = "server.log"
-_STATE_VERSION = 1
-_SERVER_MODULE = "llama_cpp.server"
 # Modules ``python -m llama_cpp.server`` needs (the ``[server]`` extra); looked up, not imported.
 _SERVER_MODULES = (
     "llama_cpp",
@@ -64,203 +87,16 @@ _SERVER_SETTING_NAMES = frozenset(
     }
 )  # fmt: skip
 
-ProbeResult = Literal["ready", "busy", "down"]
-
-
-@dataclass(frozen=True)
-class LocalServer:
-    """A running embedded model server on a loopback port.
-
-    Attributes:
-        base_url: the OpenAI-compatible root, e.g. ``http://127.0.0.1:PORT/v1``.
-        port: the TCP port on 127.0.0.1.
-        pid: the server's process id.
-        model_alias: the model name it serves (:data:`LOCAL_MODEL_ALIAS`).
-        log_path: the file that receives the server's stdout and stderr.
-        model_file: the GGUF it loaded.
-        n_ctx: its context size in tokens.
-        detached: True when it outlives the process that started it (``local start``).
-        owner_pid: the process that started it.
-        started_at: when it became ready (seconds since the epoch).
-
-    Example:
-        >>> server = LocalServer(
-        ...     base_url="http://127.0.0.1:8123/v1", port=8123, pid=42,
-        ...     model_alias=LOCAL_MODEL_ALIAS, log_path=Path("server.log"),
-        ... )
-        >>> server.litellm_model
-        'openai/qwen2.5-coder-0.5b-instruct'
-    """
-
-    base_url: str
-    port: int
-    pid: int
-    model_alias: str
-    log_path: Path
-    model_file: Path | None = None
-    n_ctx: int = DEFAULT_N_CTX
-    detached: bool = False
-    owner_pid: int | None = None
-    started_at: float = 0.0
-
-    @property
-    def litellm_model(self) -> str:
-        """The model string for litellm or ``dspy.LM`` (``openai/<alias>``) with ``api_base``."""
-        return f"openai/{self.model_alias}"
-
-    @property
-    def api_key(self) -> str:
-        """A placeholder key: the server checks none, but OpenAI clients insist on one."""
-        return "EMPTY"
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dict of the fields (paths as strings).
-
-        Example:
-            >>> LocalServer("http://127.0.0.1:1/v1", 1, 2, "m", Path("l")).to_dict()["port"]
-            1
-        """
-        data = asdict(self)
-        data["log_path"] = str(self.log_path)
-        data["model_file"] = None if self.model_file is None else str(self.model_file)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> LocalServer:
-        """Build a server record from :meth:`to_dict` output.
-
-        Raises:
-            KeyError, TypeError, ValueError: the dict is not a server record.
-
-        Example:
-            >>> record = LocalServer("http://127.0.0.1:1/v1", 1, 2, "m", Path("l"))
-            >>> LocalServer.from_dict(record.to_dict()) == record
-            True
-        """
-        model_file = data.get("model_file")
-        owner = data.get("owner_pid")
-        return cls(
-            base_url=str(data["base_url"]),
-            port=int(data["port"]),
-            pid=int(data["pid"]),
-            model_alias=str(data["model_alias"]),
-            log_path=Path(str(data["log_path"])),
-            model_file=None if model_file is None else Path(str(model_file)),
-            n_ctx=int(data.get("n_ctx", DEFAULT_N_CTX)),
-            detached=bool(data.get("detached", False)),
-            owner_pid=None if owner is None else int(owner),
-            started_at=float(data.get("started_at", 0.0)),
-        )
-
-
 # Servers this process started and must stop at exit, by pid.
 _owned: dict[int, subprocess.Popen[bytes]] = {}
 _owned_lock = threading.Lock()
 _atexit_registered = False
 
 
-def _state_path() -> Path:
-    return local_state_dir() / _STATE_FILE
-
-
-def _lock_path() -> Path:
-    return local_state_dir() / _LOCK_FILE
-
-
-def _log_path() -> Path:
-    return local_state_dir() / _LOG_FILE
-
-
-def _read_state() -> LocalServer | None:
-    try:
-        data = json.loads(_state_path().read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            return None
-        return LocalServer.from_dict(data)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _write_state(server: LocalServer) -> None:
-    record = {"version": _STATE_VERSION, **server.to_dict()}
-    atomic_write_text(_state_path(), json.dumps(record, indent=2) + "\n")
-
-
-def _clear_state(pid: int | None = None) -> None:
-    """Remove the state file; with ``pid``, only if it still records that process."""
-    if pid is not None:
-        current = _read_state()
-        if current is not None and current.pid != pid:
-            return
-    with contextlib.suppress(FileNotFoundError):
-        _state_path().unlink()
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return True
-    # The state letter follows the parenthesised command name; Z is a zombie.
-    return stat.rpartition(")")[2].split()[:1] != ["Z"]
-
-
-def _is_our_server(pid: int, port: int) -> bool:
-    """Tell whether ``pid`` runs ``llama_cpp.server`` on ``port`` (guards against pid reuse)."""
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except FileNotFoundError:
-        return False
-    except OSError:
-        return True  # No /proc to look at: trust the state file.
-    args = [part.decode(errors="replace") for part in raw.split(b"\0")]
-    if _SERVER_MODULE not in args:
-        return False
-    return any(a == "--port" and b == str(port) for a, b in itertools.pairwise(args))
-
-
-def _probe(base_url: str, *, timeout: float) -> ProbeResult:
-    """GET ``/models``: ``ready`` if it lists our alias, ``busy`` if it did not answer in time.
-
-    The server answers ``/v1/models`` only between generations (it takes the model lock),
-    so a read timeout on an open connection means a request is being served.
-    """
-    import httpx  # imported here to keep module import cheap
-
-    try:
-        with httpx.Client(trust_env=False, timeout=httpx.Timeout(timeout, connect=1.0)) as client:
-            response = client.get(f"{base_url}/models")
-    except httpx.ReadTimeout:
-        return "busy"
-    except httpx.HTTPError:
-        return "down"
-    if response.status_code != 200:
-        return "down"
-    try:
-        payload = response.json()
-        ids = {str(item.get("id")) for item in payload.get("data", [])}
-    except (ValueError, AttributeError, TypeError):
-        return "down"
-    return "ready" if LOCAL_MODEL_ALIAS in ids else "down"
-
-
 def _alive(server: LocalServer, *, probe_timeout: float) -> bool:
-    if not _pid_alive(server.pid) or not _is_our_server(server.pid, server.port):
+    if not pid_alive(server.pid) or not is_server_process(server.pid, server.port):
         return False
-    return _probe(server.base_url, timeout=probe_timeout) != "down"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((_HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
+    return probe(server.base_url, alias=server.model_alias, timeout=probe_timeout) != "down"
 
 
 def _default_threads() -> int:
@@ -294,7 +130,7 @@ def build_server_command(
     return [
         sys.executable,
         "-m",
-        _SERVER_MODULE,
+        SERVER_MODULE,
         "--model", str(model_file),
         "--model_alias", LOCAL_MODEL_ALIAS,
         "--host", _HOST,
@@ -325,62 +161,15 @@ def _check_server_packages() -> None:
         )
 
 
-def _log_tail(path: Path, lines: int = 25) -> str:
-    try:
-        with path.open("rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, handle.tell() - 16384))
-            text = handle.read().decode(errors="replace")
-    except OSError:
-        return ""
-    return "\n".join(text.splitlines()[-lines:])
-
-
-def _rotate_log(path: Path) -> None:
-    if path.exists():
-        with contextlib.suppress(OSError):
-            os.replace(path, path.with_name(path.name + ".1"))
-
-
-def _signal_group(pid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        if os.getpgid(pid) == pid:
-            os.killpg(pid, sig)
-            return
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, sig)
-
-
-def _terminate_proc(proc: subprocess.Popen[bytes], timeout: float) -> None:
-    if proc.poll() is not None:
-        return
-    _signal_group(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _signal_group(proc.pid, signal.SIGKILL)
-        proc.wait()
-
-
-def _terminate_pid(pid: int, timeout: float) -> None:
-    _signal_group(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while _pid_alive(pid):
-        if time.monotonic() >= deadline:
-            _signal_group(pid, signal.SIGKILL)
-            break
-        time.sleep(0.1)
-
-
 def _stop_owned_at_exit() -> None:
     with _owned_lock:
         owned = list(_owned.items())
         _owned.clear()
     for pid, proc in owned:
         with contextlib.suppress(Exception):
-            _terminate_proc(proc, timeout=10.0)
+            terminate_proc(proc, timeout=10.0)
         with contextlib.suppress(Exception):
-            _clear_state(pid)
+            clear_state(pid)
 
 
 def _forget_owned_in_child() -> None:
@@ -406,27 +195,27 @@ def _disown(pid: int) -> subprocess.Popen[bytes] | None:
 
 
 def _wait_ready(
-    proc: subprocess.Popen[bytes], base_url: str, log_path: Path, timeout: float
+    proc: subprocess.Popen[bytes], base_url: str, log_file: Path, timeout: float
 ) -> Literal["ready", "port-taken"]:
     deadline = time.monotonic() + timeout
     while True:
         code = proc.poll()
         if code is not None:
-            tail = _log_tail(log_path)
+            tail = log_excerpt(log_file)
             if "address already in use" in tail.lower():
                 return "port-taken"
             raise LocalServerError(
                 f"the local model server exited with code {code} before it was ready",
-                log_path=log_path,
+                log_path=log_file,
                 log_tail=tail,
             )
-        if _probe(base_url, timeout=2.0) == "ready":
+        if probe(base_url, alias=LOCAL_MODEL_ALIAS, timeout=2.0) == "ready":
             return "ready"
         if time.monotonic() >= deadline:
             raise LocalServerError(
-                f"the local model server did not answer within {timeout:.0f}s",
-                log_path=log_path,
-                log_tail=_log_tail(log_path),
+                f"the local model server did not answer within {timeout:g}s",
+                log_path=log_file,
+                log_tail=log_tail(log_file),
             )
         time.sleep(0.25)
 
@@ -434,12 +223,12 @@ def _wait_ready(
 def _launch(*, n_ctx: int, timeout: float, detached: bool) -> LocalServer:
     model_file = model_path()
     _check_server_packages()
-    log_path = _log_path()
-    _rotate_log(log_path)
+    log_file = log_path()
+    rotate_log(log_file)
     for _attempt in range(3):
-        port = _free_port()
+        port = free_port(_HOST)
         base_url = f"http://{_HOST}:{port}/v1"
-        with log_path.open("ab") as log_handle:
+        with log_file.open("ab") as log_handle:
             proc = subprocess.Popen(
                 build_server_command(model_file, port, n_ctx=n_ctx),
                 stdin=subprocess.DEVNULL,
@@ -451,10 +240,10 @@ def _launch(*, n_ctx: int, timeout: float, detached: bool) -> LocalServer:
             )
         _own(proc)
         try:
-            outcome = _wait_ready(proc, base_url, log_path, timeout)
+            outcome = _wait_ready(proc, base_url, log_file, timeout)
         except BaseException:
             _disown(proc.pid)
-            _terminate_proc(proc, timeout=5.0)
+            terminate_proc(proc, timeout=5.0)
             raise
         if outcome == "port-taken":
             _disown(proc.pid)
@@ -466,24 +255,24 @@ def _launch(*, n_ctx: int, timeout: float, detached: bool) -> LocalServer:
             port=port,
             pid=proc.pid,
             model_alias=LOCAL_MODEL_ALIAS,
-            log_path=log_path,
+            log_path=log_file,
             model_file=model_file,
             n_ctx=n_ctx,
             detached=detached,
             owner_pid=os.getpid(),
             started_at=time.time(),
         )
-        _write_state(server)
+        write_state(server)
         return server
     raise LocalServerError(
-        "could not find a free loopback port for the local model server", log_path=log_path
+        "could not find a free loopback port for the local model server", log_path=log_file
     )
 
 
 def _ensure(*, n_ctx: int, timeout: float, detached: bool) -> LocalServer:
     ensure_private_dir(local_state_dir())
-    with file_lock(_lock_path(), timeout=timeout + 60.0):
-        existing = _read_state()
+    with file_lock(lock_path(), timeout=timeout + 60.0):
+        existing = read_state()
         if existing is not None:
             if _alive(existing, probe_timeout=1.0):
                 if existing.n_ctx < n_ctx:
@@ -494,16 +283,16 @@ def _ensure(*, n_ctx: int, timeout: float, detached: bool) -> LocalServer:
                     )
                 if detached and not existing.detached and _disown(existing.pid) is not None:
                     existing = replace(existing, detached=True)
-                    _write_state(existing)
+                    write_state(existing)
                 return existing
-            if _pid_alive(existing.pid) and _is_our_server(existing.pid, existing.port):
+            if pid_alive(existing.pid) and is_server_process(existing.pid, existing.port):
                 # Alive but not answering on its port: a hung server; replace it.
                 proc = _disown(existing.pid)
                 if proc is not None:
-                    _terminate_proc(proc, timeout=10.0)
+                    terminate_proc(proc, timeout=10.0)
                 else:
-                    _terminate_pid(existing.pid, timeout=10.0)
-            _clear_state()
+                    terminate_pid(existing.pid, timeout=10.0)
+            clear_state()
         return _launch(n_ctx=n_ctx, timeout=timeout, detached=detached)
 
 
@@ -573,19 +362,19 @@ def stop_server(*, timeout: float = 15.0) -> bool:
         True
     """
     ensure_private_dir(local_state_dir())
-    with file_lock(_lock_path(), timeout=DEFAULT_START_TIMEOUT + 60.0):
-        existing = _read_state()
+    with file_lock(lock_path(), timeout=DEFAULT_START_TIMEOUT + 60.0):
+        existing = read_state()
         if existing is None:
             return False
         stopped = False
         proc = _disown(existing.pid)
         if proc is not None:
             stopped = proc.poll() is None
-            _terminate_proc(proc, timeout=timeout)
-        elif _pid_alive(existing.pid) and _is_our_server(existing.pid, existing.port):
-            _terminate_pid(existing.pid, timeout=timeout)
+            terminate_proc(proc, timeout=timeout)
+        elif pid_alive(existing.pid) and is_server_process(existing.pid, existing.port):
+            terminate_pid(existing.pid, timeout=timeout)
             stopped = True
-        _clear_state()
+        clear_state()
         return stopped
 
 
@@ -604,16 +393,16 @@ def server_status() -> dict[str, Any]:
     status: dict[str, Any] = {
         "running": False,
         "state": "stopped",
-        "state_file": str(_state_path()),
-        "log_path": str(_log_path()),
+        "state_file": str(state_path()),
+        "log_path": str(log_path()),
     }
-    existing = _read_state()
+    existing = read_state()
     if existing is None:
         return status
     status.update(existing.to_dict())
     state: ProbeResult = "down"
-    if _pid_alive(existing.pid) and _is_our_server(existing.pid, existing.port):
-        state = _probe(existing.base_url, timeout=2.0)
+    if pid_alive(existing.pid) and is_server_process(existing.pid, existing.port):
+        state = probe(existing.base_url, alias=existing.model_alias, timeout=2.0)
     with _owned_lock:
         owned = existing.pid in _owned
     status.update(running=state != "down", state=state, owned_by_this_process=owned)
