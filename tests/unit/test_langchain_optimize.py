@@ -150,3 +150,32 @@ def test_chat_model_engine_maps_failures_to_engine_errors() -> None:
         engine.generate("hi")
     with pytest.raises(UserError):
         ChatModelEngine("not a model")  # type: ignore[arg-type]
+
+
+def test_perfect_scores_without_feedback_give_no_gradient() -> None:
+    chain, prompt = make_chain()
+    engine = FakeEngine(respond)
+    result = optimize(chain, TRAIN[:2], lambda ex, out: 1.0, engine=engine, steps=1)
+    assert template(prompt) == "Be {style}."
+    assert engine.calls == []  # nothing to learn: no backward and no update calls
+    assert not result.history[0].accepted
+
+
+def test_a_separate_optimizer_engine_writes_the_updates() -> None:
+    chain, prompt = make_chain()
+    critic = FakeEngine(lambda call: "Count every item.")
+    writer = FakeEngine(respond)
+    optimize(
+        chain,
+        TRAIN[:2],
+        lambda ex, out: 0.0,
+        engine=critic,
+        optimizer_engine=writer,
+        steps=1,
+        validate=False,
+        num_threads=1,
+        gradient_memory=2,
+    )
+    assert template(prompt) == NEW
+    assert critic.calls and writer.calls
+    assert all("<IMPROVED_VARIABLE>" not in p for p in critic.prompts)
