@@ -51,7 +51,7 @@ class StatusServer(SimServer):
         return True
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def _litellm_imported() -> None:
     """Import litellm once, before any timed test."""
     import_litellm()
@@ -97,7 +97,7 @@ def sim() -> Iterator[Callable[..., SimServer]]:
 
 
 @pytest.fixture
-def engine_for() -> Callable[..., LiteLLMEngine]:
+def engine_for(_litellm_imported: None) -> Callable[..., LiteLLMEngine]:
     """Factory of LiteLLM engines for a simulated server, with short timeouts and backoff."""
 
     def make(server: SimServer, **kwargs: Any) -> LiteLLMEngine:
