@@ -1,0 +1,50 @@
+# Set-up and the two main commands: `make demo` (the main job) and `make test` (every check).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+SHARED_DATA := $(wildcard ../shared/data)
+DATA_FLAG := $(if $(SHARED_DATA),--data-dir $(SHARED_DATA),)
+
+.PHONY: install demo test lint typecheck unit integration bench-quick bench local-start local-stop clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade --quiet pip
+	$(PY) -m pip install --quiet -e ".[dev,dspy,langchain,local]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The main job: a real optimization on the embedded local model (no API key).
+demo: install
+	$(PY) -m tg_core local start
+	$(PY) -m tg_core demo $(DATA_FLAG)
+
+## Every check: lint, format, types, unit tests, integration tests on the local model, quick benchmark.
+test: install lint typecheck
+	$(PY) -m pytest tests -q -ra
+	$(PY) -m tg_core local stop || true
+
+lint: install
+	$(PY) -m ruff check tg_core tg_adapters tests examples benchmarks
+	$(PY) -m ruff format --check tg_core tg_adapters tests examples benchmarks
+
+typecheck: install
+	$(PY) -m mypy --strict tg_core tg_adapters
+
+unit: install
+	$(PY) -m pytest tests -q -m "not integration"
+
+integration: install
+	$(PY) -m pytest tests -q -m integration
+
+local-start: install
+	$(PY) -m tg_core local start
+
+local-stop: install
+	$(PY) -m tg_core local stop
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache runs
