@@ -6,7 +6,6 @@ from typing import Any
 
 from ._async import run_sync
 from .autograd.llm_call import LLMCall
-from .engine.registry import as_engine
 from .variable import Variable
 
 
@@ -25,13 +24,9 @@ class BlackboxLLM:
     """
 
     def __init__(self, engine: Any = None, system_prompt: Variable | str | None = None) -> None:
-        self.engine = as_engine(engine) if engine is not None else None
-        if isinstance(system_prompt, str):
-            system_prompt = Variable(
-                system_prompt, requires_grad=False, role_description="system prompt to the model"
-            )
-        self.system_prompt = system_prompt
-        self.llm_call = LLMCall(self.engine, system_prompt=self.system_prompt)
+        self.llm_call = LLMCall(engine, system_prompt=system_prompt)
+        self.engine = self.llm_call.engine
+        self.system_prompt = self.llm_call.system_prompt
 
     def parameters(self) -> list[Variable]:
         """The system prompt, when there is one."""
