@@ -6,13 +6,18 @@ import os
 import re
 from collections.abc import Iterable
 
+# Matched against the name in lower case with "-" read as "_" (header names too).
 _SECRET_NAME = re.compile(
-    r"^(?:.*_)?(?:api_?key|secret|secret_key|password|passwd|credentials?|private_key)$"
+    r"^(?:.*_)?(?:api_?key|secret|secret_key|access_key|subscription_key|password|passwd"
+    r"|passphrase|credentials?|private_key)$"
     r"|^(?:.*_)?(?:access|auth|bearer|refresh|session|api|id)?_?token$"
-    r"|^authorization$|^key$",
-    re.I,
+    r"|^(?:.*_)?authorization$|^key$"
 )
-_SECRET_ENV = re.compile(r"(API_?KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL)", re.I)
+# Generation settings named like tokens that hold no secret (kept in cache keys).
+_NOT_SECRET = frozenset(
+    {"eos_token", "bos_token", "pad_token", "unk_token", "sep_token", "cls_token", "mask_token"}
+)
+_SECRET_ENV = re.compile(r"(API_?KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL|(?:^|_)KEY$)", re.I)
 # Strings shaped like provider keys, and the credential after an Authorization scheme.
 _KEY_LIKE = re.compile(
     r"\b(sk-[A-Za-z0-9_\-]{8,}|sk-ant-[A-Za-z0-9_\-]{8,})"
@@ -23,13 +28,15 @@ REDACTED = "[redacted]"
 
 
 def is_secret_name(name: str) -> bool:
-    """True for setting names that hold secrets (``api_key``, ``aws_secret``, ``token`` ...).
+    """True for setting names that hold secrets (``api_key``, ``aws_secret_access_key``,
+    ``x-api-key``, ``token`` ...).
 
     Example:
         >>> [is_secret_name(n) for n in ("api_key", "OPENAI_API_KEY", "max_tokens", "total_tokens")]
         [True, True, False, False]
     """
-    return bool(_SECRET_NAME.search(name))
+    normal = name.lower().replace("-", "_")
+    return normal not in _NOT_SECRET and bool(_SECRET_NAME.search(normal))
 
 
 def secret_env_values(min_length: int = 8) -> list[str]:
