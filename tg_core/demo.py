@@ -16,7 +16,7 @@ from .model import BlackboxLLM
 from .optimizer import TextualGradientDescent
 from .tasks import generate_object_counting, integers_match, load_task
 from .tasks.data_files import DataUnavailable
-from .train import afit
+from .train import FitCallback, StepRecord, afit
 from .variable import Variable
 
 SHIRTS = (
@@ -82,11 +82,34 @@ async def shirts(engine: Any) -> None:
     _say(f"improved answer ({report.updates[0].status}):\n{answer.value}")
 
 
+class _PrintSteps(FitCallback):
+    """Prints a line when validation starts and after every step (progress off a terminal)."""
+
+    def on_run_start(self, state: dict[str, Any]) -> None:
+        estimate = state["estimate"]
+        _say(
+            f"estimate for the run: about {estimate['calls']} calls, {estimate['tokens']:,} tokens"
+        )
+        score = state.get("initial_score")
+        if score is not None:
+            _say(f"initial validation accuracy: {score:.3f}")
+
+    def on_step_start(self, step: int, batch: list[int]) -> None:
+        _say(f"step {step}: forward, backward and update on training examples {batch} ...")
+
+    def on_step_end(self, record: StepRecord) -> None:
+        verdict = "kept" if record.accepted else "undone"
+        if not record.accepted and record.val_score is None:
+            verdict = "nothing to validate"
+        _say(f"step {record.step}: {verdict} ({record.reason}); {record.seconds:.0f} s")
+
+
 async def prompt_optimization(engine: Any, cfg: DemoConfig) -> None:
     """Optimize a system prompt on object counting with validation-gated steps."""
     _say("\n== 2. System prompt optimization on object counting ==")
     train, val, source = pick_data(cfg)
     _say(f"data: {source}; {len(train)} train, {len(val)} validation questions")
+    _say("measuring the starting prompt's validation accuracy ...")
     system_prompt = Variable(
         START_PROMPT,
         role_description="system prompt to guide the LLM's reasoning strategy for accurate responses",
@@ -118,13 +141,20 @@ async def prompt_optimization(engine: Any, cfg: DemoConfig) -> None:
         [system_prompt], engine=engine, constraints=[FORMAT_RULE], gradient_memory=2
     )
     result = await afit(
-        [system_prompt], loss_fn, score_fn, train, val, engine=engine, optimizer=optimizer,
-        steps=cfg.steps, batch_size=cfg.batch_size, seed=cfg.seed, run_dir=cfg.run_dir,
+        [system_prompt],
+        loss_fn,
+        score_fn,
+        train,
+        val,
+        engine=engine,
+        optimizer=optimizer,
+        steps=cfg.steps,
+        batch_size=cfg.batch_size,
+        seed=cfg.seed,
+        run_dir=cfg.run_dir,
         progress=cfg.progress,
+        callbacks=[_PrintSteps()],
     )
-    _say(f"estimated before the run: {result.estimate['calls']} calls")
-    for r in result.history:
-        _say(f"step {r.step}: {'kept' if r.accepted else 'undone'} - {r.reason}")
     _say(f"\nvalidation accuracy before: {result.initial_score:.3f}")
     _say(f"validation accuracy after:  {result.best_score:.3f}")
     _say(f"final system prompt:\n{system_prompt.value}")
@@ -152,5 +182,3 @@ def main_demo(cfg: DemoConfig) -> int:
     """Run the demo; returns an exit code."""
     asyncio.run(run_demo(cfg))
     return 0
-
-
