@@ -90,9 +90,8 @@ class _PrintSteps(FitCallback):
         _say(
             f"estimate for the run: about {estimate['calls']} calls, {estimate['tokens']:,} tokens"
         )
-        score = state.get("initial_score")
-        if score is not None:
-            _say(f"initial validation accuracy: {score:.3f}")
+        if state.get("initial_score") is not None:
+            _say(f"resuming from the checkpoint in the run folder at step {state['next_step']}")
 
     def on_step_start(self, step: int, batch: list[int]) -> None:
         _say(f"step {step}: forward, backward and update on training examples {batch} ...")
@@ -109,7 +108,7 @@ async def prompt_optimization(engine: Any, cfg: DemoConfig) -> None:
     _say("\n== 2. System prompt optimization on object counting ==")
     train, val, source = pick_data(cfg)
     _say(f"data: {source}; {len(train)} train, {len(val)} validation questions")
-    _say("measuring the starting prompt's validation accuracy ...")
+    _say("(the starting prompt's validation accuracy is measured first)")
     system_prompt = Variable(
         START_PROMPT,
         role_description="system prompt to guide the LLM's reasoning strategy for accurate responses",

@@ -19,7 +19,7 @@ class FitCallback:
     """
 
     def on_run_start(self, state: dict[str, Any]) -> None:
-        """Called once, after the initial validation (or after a resume)."""
+        """Called once before any model call (``state`` holds the estimate, or the resumed state)."""
 
     def on_step_start(self, step: int, batch: list[int]) -> None:
         """Called before a step's forward pass."""

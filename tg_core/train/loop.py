@@ -211,12 +211,12 @@ async def afit(
         scope.usage.merge(run.prior_usage)
         bar.usage = scope.usage
         try:
+            for cb in callbacks:
+                cb.on_run_start(state(scope.usage))
             if val and run.initial is None:
                 run.initial, _ = await _evaluate(score_fn, val)
                 run.current = run.best = run.initial
                 bar.score = bar.best = run.initial
-            for cb in callbacks:
-                cb.on_run_start(state(scope.usage))
             while run.next_step < total:
                 if patience is not None and run.since_best >= patience:
                     run.stopped = f"early stopping: no better score for {patience} steps"
