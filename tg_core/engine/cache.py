@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -84,10 +85,31 @@ def make_private_dir(path: Path) -> Path:
     return path
 
 
+@functools.cache
+def _text_only_disk() -> Any:
+    """A diskcache ``Disk`` that never unpickles: a pickled entry reads as a miss.
+
+    Answers are stored as text; anything pickled in the folder was not written by us, and
+    unpickling it could run code.
+    """
+    import diskcache
+    from diskcache.core import MODE_PICKLE
+
+    class TextOnlyDisk(diskcache.Disk):  # type: ignore[misc]
+        def get(self, key: Any, raw: bool) -> Any:
+            return super().get(key, raw) if raw else None
+
+        def fetch(self, mode: int, filename: str | None, value: Any, read: bool) -> Any:
+            return None if mode == MODE_PICKLE else super().fetch(mode, filename, value, read)
+
+    return TextOnlyDisk
+
+
 class ResponseCache:
     """Answers on disk (diskcache, safe across processes); opened on first use.
 
-    Only complete, non-empty answers are stored.
+    Only non-empty text answers are stored, and only text is read back: a pickled entry
+    planted in the folder is never unpickled.
 
     Example:
         >>> import tempfile
@@ -105,7 +127,7 @@ class ResponseCache:
             import diskcache
 
             make_private_dir(self.directory)
-            self._cache = diskcache.Cache(str(self.directory))
+            self._cache = diskcache.Cache(str(self.directory), disk=_text_only_disk())
         return self._cache
 
     def get(self, key: str) -> str | None:

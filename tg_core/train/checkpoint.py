@@ -74,7 +74,7 @@ def load_checkpoint(run_dir: Path) -> dict[str, Any] | None:
         return None
     try:
         data = json.loads(path.read_text("utf-8"))
-    except json.JSONDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # bad JSON, not UTF-8 (a pickle), too deep
         raise UserError(f"{path} is not valid JSON ({exc}); move it away to start over") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
         raise UserError(f"{path} is not a tg_core checkpoint (format {FORMAT_VERSION})")
