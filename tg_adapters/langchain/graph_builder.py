@@ -202,7 +202,7 @@ class GraphBuilder:
             node = pass_through(
                 text_of(out),
                 [param, *upstream] if param is not None else upstream,
-                f"prompt formatted by {rec.name}",
+                "prompt given to the model",
                 target=param is None and self.string_prompts,
             )
             scope.register(out, node)
@@ -221,14 +221,14 @@ class GraphBuilder:
             node = pass_through(
                 message_text(message),
                 [param, *inputs_of] if param is not None else inputs_of,
-                f"{role} message formatted by {rec.name}",
+                f"{role} message given to the model",
                 target=sources is None and role in self.roles,
             )
             scope.add(message, node)
             nodes.append(node)
         if len(nodes) == 1:
             return nodes[0]
-        return pass_through(text_of(out), nodes, f"messages formatted by {rec.name}")
+        return pass_through(text_of(out), nodes, "messages given to the model")
 
     @staticmethod
     def _string_param(

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, ParamSpec, TypeVar
 from uuid import uuid4
 
-from langchain_core.runnables import Runnable
+from langchain_core.runnables import Runnable, RunnableConfig
 
 from tg_core import Budget, Variable
 from tg_core._async import run_sync
@@ -92,6 +92,7 @@ async def aoptimize(
     *,
     valset: Sequence[Any] | None = None,
     to_input: Callable[[Any], Any] | None = None,
+    config: RunnableConfig | None = None,
     roles: Iterable[str] = DEFAULT_ROLES,
     string_prompts: bool = True,
     engine: Any = None,
@@ -129,6 +130,7 @@ async def aoptimize(
             or object with ``score`` and optional ``feedback`` (may be async).
         valset: validation examples (default: ``trainset`` when ``validate`` is on).
         to_input: example to chain input (default: the example itself).
+        config: LangChain config for every chain run (callbacks, tags, metadata).
         roles: chat message roles whose templates are optimized.
         string_prompts: also optimize plain string prompts.
         engine: backward engine: a tg_core engine, an engine name, or a LangChain chat
@@ -188,7 +190,7 @@ async def aoptimize(
         handler = TextGradCallbackHandler(roles=wanted, string_prompts=string_prompts)
         run_id = uuid4()
         async with slots:
-            output = await chain.ainvoke(given(example), with_handler(None, handler, run_id))
+            output = await chain.ainvoke(given(example), with_handler(config, handler, run_id))
         verdict = await _judge(metric, example, output)
         if verdict.feedback is None and verdict.score >= perfect_score:
             return Variable("perfect", requires_grad=False, role_description="evaluation")
@@ -197,7 +199,7 @@ async def aoptimize(
 
     async def score_fn(example: Any) -> float:
         async with slots:
-            output = await chain.ainvoke(given(example))
+            output = await chain.ainvoke(given(example), config)
         return (await _judge(metric, example, output)).score
 
     fit = await afit(
