@@ -187,3 +187,43 @@ def test_no_grad_runs_record_no_graph() -> None:
         chain.invoke({"style": "brief", "q": "hi"}, config={"callbacks": [handler]})
     out = handler.output()
     assert not out.requires_grad and not out.predecessors
+
+
+def test_string_prompt_and_text_llm_link_the_prompt_parameter() -> None:
+    from langchain_core.language_models.fake import FakeListLLM
+    from langchain_core.prompts import PromptTemplate
+
+    prompt = PromptTemplate.from_template("Question: {q}\nAnswer:")
+    chain = prompt | FakeListLLM(responses=["4"]) | StrOutputParser()
+    [param] = parameters(chain)
+    handler = TextGradCallbackHandler()
+    chain.invoke({"q": "2+2?"}, config={"callbacks": [handler]})
+    out = handler.output()
+    formatted = next(v for v in topological_order(out) if v.value == "Question: 2+2?\nAnswer:")
+    assert formatted.predecessors == [param]
+    engine = FakeEngine(lambda call: "Ask for a number.")
+    tg.TextLoss("Is it 4?", engine=engine)(out).backward(engine=engine)
+    assert param.get_gradient_text() == "Ask for a number."
+
+
+def test_parallel_branches_and_assign_keep_their_inputs() -> None:
+    from langchain_core.runnables import RunnablePassthrough
+
+    solve = ChatPromptTemplate.from_messages([("system", "Solve."), ("human", "{q}")])
+    check = ChatPromptTemplate.from_messages(
+        [("system", "Check."), ("human", "Q: {q} Draft: {draft}")]
+    )
+    model = EchoChatModel()
+    chain: Any = (
+        RunnablePassthrough.assign(draft=solve | model | StrOutputParser())
+        | check
+        | model
+        | StrOutputParser()
+    )
+    solve_param, check_param = parameters(chain)
+    handler = TextGradCallbackHandler()
+    chain.invoke({"q": "2+2?"}, config={"callbacks": [handler]})
+    nodes = topological_order(handler.output())
+    assert solve_param in nodes and check_param in nodes
+    human = next(v for v in nodes if str(v.value).startswith("Q: 2+2? Draft:"))
+    assert human.requires_grad  # the draft came from the first model call
