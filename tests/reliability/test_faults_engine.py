@@ -14,13 +14,13 @@ from tg_core.engine.cache import ResponseCache
 from tg_core.engine.litellm_engine import LiteLLMEngine
 from tg_core.engine.usage import Budget, track_usage
 from tg_core.errors import BudgetExceeded, EngineError, TransientEngineError
-from tg_core.testing.openai_sim import FaultPlan, SimServer, default_responder
+from tg_core.testing.openai_sim import FaultKind, FaultPlan, SimServer, default_responder
 
 MakeSim = Callable[..., SimServer]
 MakeEngine = Callable[..., LiteLLMEngine]
 QUESTION = "How many legs do two spiders have?"
 
-TRANSIENT: list[tuple[str, int]] = [
+TRANSIENT: list[tuple[FaultKind, int]] = [
     ("http_429", 2),
     ("http_500", 2),
     ("http_503", 2),
@@ -36,7 +36,7 @@ def expected_answer(server: SimServer) -> str:
 
 @pytest.mark.parametrize(("kind", "times"), TRANSIENT)
 async def test_transient_fault_is_retried_and_nothing_is_lost(
-    sim: MakeSim, engine_for: MakeEngine, kind: str, times: int
+    sim: MakeSim, engine_for: MakeEngine, kind: FaultKind, times: int
 ) -> None:
     server = sim(FaultPlan(script=[kind] * times, retry_after=0.05, hang_s=10.0))
     engine = engine_for(server, timeout=1.0, max_retries=3)
@@ -207,7 +207,7 @@ async def test_cache_never_stores_a_partial_answer(
 
 @pytest.mark.parametrize("kind", ["http_503", "drop", "non_utf8"])
 async def test_cache_stores_only_the_answer_that_succeeded(
-    sim: MakeSim, engine_for: MakeEngine, tmp_path: Path, kind: str
+    sim: MakeSim, engine_for: MakeEngine, tmp_path: Path, kind: FaultKind
 ) -> None:
     server = sim(FaultPlan(script=[kind]))
     engine = engine_for(server, cache=tmp_path / "cache")

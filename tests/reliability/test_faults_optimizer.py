@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import pytest
 
@@ -13,7 +12,7 @@ import tg_core as tg
 from tg_core.engine.litellm_engine import LiteLLMEngine
 from tg_core.errors import BindingRejected, EngineError, ProposalRejectedWarning
 from tg_core.graph import BackwardError
-from tg_core.testing.openai_sim import ChatRequest, FaultPlan, FaultRule, SimServer
+from tg_core.testing.openai_sim import ChatRequest, FaultKind, FaultPlan, FaultRule, SimServer
 from tg_core.train import afit
 
 MakeSim = Callable[..., SimServer]
@@ -63,12 +62,12 @@ def update_requests(server: SimServer) -> list[ChatRequest]:
     return [r for r in server.received() if is_update(r)]
 
 
-MALFORMED = ["no_tags", "unbalanced_tags", "nested_tags", "empty", "huge"]
+MALFORMED: list[FaultKind] = ["no_tags", "unbalanced_tags", "nested_tags", "empty", "huge"]
 
 
 @pytest.mark.parametrize("kind", MALFORMED)
 async def test_malformed_proposal_is_repaired_once_then_refused(
-    sim: MakeSim, engine_for: MakeEngine, kind: Any
+    sim: MakeSim, engine_for: MakeEngine, kind: FaultKind
 ) -> None:
     server = sim(FaultPlan(rules=[FaultRule(is_update, kind)], huge_chars=400_000))
     param = with_feedback()
@@ -84,12 +83,12 @@ async def test_malformed_proposal_is_repaired_once_then_refused(
 
 @pytest.mark.parametrize("kind", MALFORMED)
 async def test_malformed_proposal_repaired_once_is_used(
-    sim: MakeSim, engine_for: MakeEngine, kind: Any
+    sim: MakeSim, engine_for: MakeEngine, kind: FaultKind
 ) -> None:
     server = sim(FaultPlan(rules=[FaultRule(is_update, kind, times=1)], huge_chars=400_000))
     param = with_feedback()
     report, warned = await step_quietly(tg.TGD([param], engine=engine_for(server)))
-    assert param.value.startswith(OLD) and param.value != OLD
+    assert str(param.value).startswith(OLD) and param.value != OLD
     assert [(u.status, u.attempts) for u in report.updates] == [("updated", 2)]
     assert report.problems == [] and warned == []
 
@@ -100,7 +99,7 @@ async def test_non_utf8_answer_is_retried_by_the_engine(
     server = sim(FaultPlan(rules=[FaultRule(is_update, "non_utf8", times=1)]))
     param = with_feedback()
     report, warned = await step_quietly(tg.TGD([param], engine=engine_for(server)))
-    assert param.value.startswith(OLD) and param.value != OLD
+    assert str(param.value).startswith(OLD) and param.value != OLD
     assert [(u.status, u.attempts) for u in report.updates] == [("updated", 1)]
     assert warned == [] and len(update_requests(server)) == 2
 
@@ -115,7 +114,7 @@ async def test_non_utf8_every_time_keeps_the_old_value_and_reports_it(
     opt = tg.TGD([first, second], engine=engine_for(server, max_retries=1))
     report, warned = await step_quietly(opt)
     assert first.value == "Prompt SAMPLE-1."
-    assert second.value.startswith("Prompt SAMPLE-2.") and second.value != "Prompt SAMPLE-2."
+    assert str(second.value).startswith("Prompt SAMPLE-2.") and second.value != "Prompt SAMPLE-2."
     assert [u.status for u in report.updates] == ["error", "updated"]
     assert "non_utf8" not in report.problems[0].reason and "status=500" in report.problems[0].reason
     assert len(warned) == 1
@@ -159,7 +158,7 @@ class PlaceholderBinding:
 
 @pytest.mark.parametrize("kind", ["template_var_removed", "template_var_invented"])
 async def test_template_variable_fault_is_refused_by_the_binding(
-    sim: MakeSim, engine_for: MakeEngine, kind: Any
+    sim: MakeSim, engine_for: MakeEngine, kind: FaultKind
 ) -> None:
     server = sim(FaultPlan(rules=[FaultRule(is_update, kind)]))
     binding = PlaceholderBinding("Answer {question} briefly.")
@@ -244,7 +243,15 @@ async def run_step(engine: LiteLLMEngine) -> tuple[str, list[str]]:
 async def test_transient_faults_during_a_step_change_nothing(
     sim: MakeSim, engine_for: MakeEngine
 ) -> None:
-    kinds: list[Any] = ["http_429", "http_500", None, "http_503", "drop", None, "hang"] * 2
+    kinds: list[FaultKind | None] = [
+        "http_429",
+        "http_500",
+        None,
+        "http_503",
+        "drop",
+        None,
+        "hang",
+    ] * 2
     faulty = sim(FaultPlan(script=kinds, retry_after=0.01, hang_s=5.0))
     clean = sim()
     got = await run_step(engine_for(faulty, timeout=1.0, max_retries=4))
