@@ -27,6 +27,18 @@ START_PROMPT = "You are a concise LLM. Think step by step."
 FORMAT_RULE = "The last line of the answer must be 'Answer: N' where N is a number."
 
 
+def looks_like_instructions(value: str) -> str | None:
+    """A constraint for the demo: a system prompt is a few sentences, not an answer.
+
+    Example:
+        >>> looks_like_instructions("6")
+        'write instructions for the model (at least 6 words), not an answer'
+    """
+    if len(value.split()) < 6:
+        return "write instructions for the model (at least 6 words), not an answer"
+    return None
+
+
 @dataclass
 class DemoConfig:
     """Sizes of the demo run (defaults finish in minutes on two CPU cores)."""
@@ -137,7 +149,10 @@ async def prompt_optimization(engine: Any, cfg: DemoConfig) -> None:
         return float(integers_match(str(prediction.value), example[1]))
 
     optimizer = TextualGradientDescent(
-        [system_prompt], engine=engine, constraints=[FORMAT_RULE], gradient_memory=2
+        [system_prompt],
+        engine=engine,
+        constraints=[FORMAT_RULE, looks_like_instructions],
+        gradient_memory=2,
     )
     result = await afit(
         [system_prompt],
