@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 
 from .errors import TgCoreError
@@ -13,9 +14,16 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from .demo import DemoConfig, main_demo
 
     cfg = DemoConfig(
-        engine=args.engine, train_size=args.train_size, val_size=args.val_size, steps=args.steps,
-        batch_size=args.batch_size, max_tokens=args.max_tokens, seed=args.seed,
-        data_dir=args.data_dir, run_dir=args.run_dir, progress=False if args.quiet else None,
+        engine=args.engine,
+        train_size=args.train_size,
+        val_size=args.val_size,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        max_tokens=args.max_tokens,
+        seed=args.seed,
+        data_dir=args.data_dir,
+        run_dir=args.run_dir,
+        progress=False if args.quiet else None,
     )
     return main_demo(cfg)
 
@@ -49,7 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--max-tokens", type=int, default=defaults.max_tokens)
     demo.add_argument("--seed", type=int, default=defaults.seed)
     demo.add_argument("--data-dir", default=None, help="folder with bbh/object_counting.json")
-    demo.add_argument("--run-dir", default="runs/demo", help="checkpoints and report (default runs/demo)")
+    demo.add_argument(
+        "--run-dir", default="runs/demo", help="checkpoints and report (default runs/demo)"
+    )
     demo.add_argument("--quiet", action="store_true", help="no progress line")
     demo.set_defaults(func=_cmd_demo)
     report = sub.add_parser("report", help="re-render the report of a run folder")
@@ -59,9 +69,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(
+    message: Warning | str, category: type[Warning], *rest: object, **kw: object
+) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tg-core`` console script and ``python -m tg_core``."""
     args = build_parser().parse_args(argv)
+    warnings.showwarning = _show_warning
     try:
         return int(args.func(args))
     except TgCoreError as exc:

@@ -81,17 +81,17 @@ async def shirts(engine: Any) -> None:
     question = Variable(SHIRTS, role_description="question to the LLM", requires_grad=False)
     answer = await BlackboxLLM(engine).aforward(question)
     answer.set_role_description("concise and accurate answer to the question")
-    _say(f"initial answer:\n{answer.value}\n")
+    _say(f"initial answer:\n{answer}\n")
     instruction = (
         f"Here's a question: {SHIRTS}. Evaluate any given answer to this question, be smart, "
         "logical, and very critical. Just provide concise feedback."
     )
     loss = await TextLoss(instruction, engine=engine).aforward(answer)
-    _say(f"evaluation (the loss):\n{loss.value}\n")
+    _say(f"evaluation (the loss):\n{loss}\n")
     await loss.abackward(engine)
     _say(f"gradient on the answer:\n{answer.get_gradient_text()}\n")
     report = await TextualGradientDescent([answer], engine=engine).astep()
-    _say(f"improved answer ({report.updates[0].status}):\n{answer.value}")
+    _say(f"improved answer ({report.updates[0].status}):\n{answer}")
 
 
 class _PrintSteps(FitCallback):
@@ -111,7 +111,7 @@ class _PrintSteps(FitCallback):
     def on_step_end(self, record: StepRecord) -> None:
         verdict = "kept" if record.accepted else "undone"
         if not record.accepted and record.val_score is None:
-            verdict = "nothing to validate"
+            verdict = "no change"
         _say(f"step {record.step}: {verdict} ({record.reason}); {record.seconds:.0f} s")
 
 
@@ -171,7 +171,7 @@ async def prompt_optimization(engine: Any, cfg: DemoConfig) -> None:
     )
     _say(f"\nvalidation accuracy before: {result.initial_score:.3f}")
     _say(f"validation accuracy after:  {result.best_score:.3f}")
-    _say(f"final system prompt:\n{system_prompt.value}")
+    _say(f"final system prompt:\n{system_prompt}")
     _say(f"run usage: {result.usage}")
     if result.run_dir is not None:
         _say(f"report: {result.run_dir / 'report.html'}")

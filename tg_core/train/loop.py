@@ -381,7 +381,9 @@ async def _step(
         _reset(run.params, start_values)
         raise
     if not report.changed:
-        return record(False, note + "no change proposed", report, None)
+        problems = "; ".join(f"{u.role}: {u.reason}" for u in report.problems)
+        why = f"no usable proposal ({problems})" if problems else "no change proposed"
+        return record(False, note + why, report, None)
     if not val:
         run.best_values = [str(p.value) for p in run.params]
         return record(True, note + "accepted (no validation set)", report, None)
