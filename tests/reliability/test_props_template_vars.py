@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,7 +25,8 @@ PROFILE = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-FORMATS = ["f-string", "mustache", "jinja2"]
+Format = Literal["f-string", "mustache", "jinja2"]
+FORMATS: list[Format] = list(get_args(Format))
 NAMES = ("question", "context")
 VALUE = "VALUE-7f3a"
 
@@ -56,14 +59,14 @@ LITERAL = st.text(max_size=12).filter(
 )
 
 
-def rendered(text: str, fmt: str, names: frozenset[str]) -> str:
+def rendered(text: str, fmt: Format, names: frozenset[str]) -> str:
     template = PromptTemplate(template=text, input_variables=sorted(names), template_format=fmt)
     return template.format(**dict.fromkeys(names, VALUE))
 
 
 @PROFILE
 @given(TEXT, st.sampled_from(FORMATS))
-def test_validator_raises_only_template_rejected(text: str, fmt: str) -> None:
+def test_validator_raises_only_template_rejected(text: str, fmt: Format) -> None:
     try:
         template_variables(text, fmt)
     except TemplateRejected:
@@ -73,7 +76,7 @@ def test_validator_raises_only_template_rejected(text: str, fmt: str) -> None:
 @PROFILE
 @given(TEXT, st.sampled_from(FORMATS))
 def test_a_text_that_passes_the_check_renders_with_exactly_its_variables(
-    text: str, fmt: str
+    text: str, fmt: Format
 ) -> None:
     try:
         names = template_variables(text, fmt)
@@ -86,7 +89,7 @@ def test_a_text_that_passes_the_check_renders_with_exactly_its_variables(
 @PROFILE
 @given(TEXT, st.sampled_from(FORMATS), st.sets(st.sampled_from(NAMES)))
 def test_the_check_passes_only_for_the_exact_variable_set(
-    text: str, fmt: str, names: set[str]
+    text: str, fmt: Format, names: set[str]
 ) -> None:
     try:
         check_template_variables(text, fmt, names)
@@ -129,7 +132,7 @@ def test_escaped_braces_are_never_variables(text: str) -> None:
     ],
 )
 def test_binding_refuses_a_broken_rewrite_and_keeps_the_old_text(
-    fmt: str, old: str, new: str
+    fmt: Format, old: str, new: str
 ) -> None:
     chat = ChatPromptTemplate.from_messages(
         [
