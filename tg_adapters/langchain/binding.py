@@ -52,7 +52,10 @@ class PromptTemplateBinding:
         """The bound prompt template."""
         prompt = self._prompt()
         if prompt is None:
-            raise TemplateRejected("the bound prompt template no longer exists")
+            raise TemplateRejected(
+                "the prompt template this parameter is bound to no longer exists (it was "
+                "garbage-collected): keep a reference to the chain while optimizing it"
+            )
         return prompt
 
     def _target(self) -> PromptTemplate:

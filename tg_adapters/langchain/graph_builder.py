@@ -124,6 +124,12 @@ class GraphBuilder:
         records: every run of the tree, by id.
         roles: message roles that collect feedback when their template is not bound.
         string_prompts: whether unbound string prompts collect feedback.
+
+    Example:
+        >>> from uuid import uuid4
+        >>> root = RunRecord(uuid4(), None, "chain", "step", "hi", {}, 0, end=1, outputs="HI")
+        >>> GraphBuilder({root.run_id: root}, frozenset({"system"}), True).build(root).value
+        'HI'
     """
 
     def __init__(

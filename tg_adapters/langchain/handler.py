@@ -112,6 +112,13 @@ class TextGradCallbackHandler(BaseCallbackHandler):
 
         Raises:
             RunNotRecordedError: the run was not recorded, failed, or has no graph.
+
+        Example:
+            >>> from langchain_core.runnables import RunnableLambda
+            >>> handler = TextGradCallbackHandler()
+            >>> _ = RunnableLambda(str.upper).invoke("hi", config={"callbacks": [handler]})
+            >>> handler.output().value
+            'HI'
         """
         found = self.run(run_id)
         if found.variable is None:

@@ -21,6 +21,10 @@ class MetricResult:
     Attributes:
         score: in [0, 1], higher is better.
         feedback: what was wrong, in words, when the metric said so.
+
+    Example:
+        >>> MetricResult(0.0, "Count the fruit only.").feedback
+        'Count the fruit only.'
     """
 
     score: float

@@ -31,7 +31,15 @@ DEFAULT_ROLES = ("system",)
 
 @dataclass
 class PromptEntry:
-    """A marked prompt template and the parameters made for its messages so far."""
+    """A marked prompt template and the parameters made for its messages so far.
+
+    ``params`` maps a chat message index (``None`` for a string prompt) to its Variable.
+
+    Example:
+        >>> p = PromptTemplate.from_template("Say {x}")
+        >>> entry_for(p).prompt is p
+        True
+    """
 
     key: str
     ref: weakref.ReferenceType[BasePromptTemplate[Any]]
@@ -169,7 +177,8 @@ def parameters(
 
     Calling it again for the same prompts returns the same Variables, and the callback
     handler links recorded runs to them. Setting a Variable's value (an optimizer step)
-    rewrites the template in place after checking its variables.
+    rewrites the template in place after checking its variables. Parameters refer to their
+    templates weakly: keep a reference to the chain while you optimize it.
 
     Args:
         runnable: a chain, or a prompt template.

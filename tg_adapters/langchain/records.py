@@ -17,6 +17,11 @@ class RunRecord:
 
     ``start``/``end`` are the handler's event counters, so runs can be ordered the way they
     happened even when threads or tasks interleave.
+
+    Example:
+        >>> from uuid import uuid4
+        >>> RunRecord(uuid4(), None, "prompt", "ChatPromptTemplate", {"q": "hi"}, {}, 0).end is None
+        True
     """
 
     run_id: UUID
