@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tg_core.engine.cache import cache_key, key_settings
+from tg_core.engine.cache import ResponseCache, cache_key, key_settings
 from tg_core.engine.litellm_engine import LiteLLMEngine
 from tg_core.secrets import is_secret_name
 
@@ -85,10 +86,12 @@ JSON = st.recursive(
     ),
     max_leaves=8,
 )
+LONE_SURROGATES = st.sampled_from(["\ud800", "\udfff", "\udcff\udc80"])  # surrogateescape'd bytes
+ANY_TEXT = st.lists(st.one_of(st.text(max_size=10), LONE_SURROGATES), max_size=4).map("".join)
 CONTENT = st.one_of(
-    st.text(max_size=40),
+    ANY_TEXT,
     st.lists(
-        st.fixed_dictionaries({"type": st.just("text"), "text": st.text(max_size=20)}),
+        st.fixed_dictionaries({"type": st.just("text"), "text": ANY_TEXT}),
         min_size=1,
         max_size=3,
     ),
@@ -186,3 +189,11 @@ def test_engine_key_does_not_depend_on_api_key_or_api_base(
     assert cache_key(one.model_string, one.messages(text, None), one.sampling) == cache_key(
         two.model_string, two.messages(text, None), two.sampling
     )
+
+
+@pytest.mark.parametrize("answer", ["", "half \ud800 answer", "long \udfff answer " * 2000])
+def test_cache_stores_no_empty_or_malformed_answer(tmp_path: Path, answer: str) -> None:
+    cache = ResponseCache(tmp_path)
+    cache.set("k", answer)
+    assert cache.get("k") is None and len(cache) == 0
+    cache.close()

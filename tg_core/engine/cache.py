@@ -72,7 +72,8 @@ def cache_key(model: str, messages: list[dict[str, Any]], settings: dict[str, An
     blob = json.dumps(
         payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
     )
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    # surrogatepass: text decoded with errors="surrogateescape" still gets a stable key
+    return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def make_private_dir(path: Path) -> Path:
@@ -136,9 +137,14 @@ class ResponseCache:
         return value if isinstance(value, str) else None
 
     def set(self, key: str, answer: str) -> None:
-        """Store ``answer`` under ``key`` unless it is empty."""
-        if answer:
-            self._open().set(key, answer)
+        """Store ``answer`` under ``key`` unless it is empty or not valid Unicode text."""
+        if not answer:
+            return
+        try:
+            answer.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: a malformed answer is not kept
+            return
+        self._open().set(key, answer)
 
     def clear(self) -> None:
         """Remove every stored answer."""
