@@ -64,7 +64,9 @@ def loss_fn(problem: tg.Variable, code: tg.Variable) -> tg.Variable:
     )
 
 
-problem_variable = tg.Variable(problem_text, requires_grad=False, role_description="the coding problem")
+problem_variable = tg.Variable(
+    problem_text, requires_grad=False, role_description="the coding problem"
+)
 optimizer = tg.TGD(parameters=[code])
 
 loss = loss_fn(problem_variable, code)

@@ -17,11 +17,19 @@ image_data = (Path(__file__).parent / "assets" / "checker.png").read_bytes()
 
 engine = LiteLLMEngine(MODEL, cache=True)
 print(engine.generate(content="hello, what's 3+4", system_prompt="you are an assistant"))
-print(engine.generate(content=[image_data, "what is this my boy"], system_prompt="you are an assistant"))
+print(
+    engine.generate(
+        content=[image_data, "what is this my boy"], system_prompt="you are an assistant"
+    )
+)
 
 tg.set_backward_engine(MODEL, override=True)
-image_variable = tg.Variable(image_data, role_description="image to answer a question about", requires_grad=False)
-question_variable = tg.Variable("What do you see in this image?", role_description="question", requires_grad=False)
+image_variable = tg.Variable(
+    image_data, role_description="image to answer a question about", requires_grad=False
+)
+question_variable = tg.Variable(
+    "What do you see in this image?", role_description="question", requires_grad=False
+)
 response = MultimodalLLMCall(MODEL)([image_variable, question_variable])
 
 loss_fn = ImageQALoss(

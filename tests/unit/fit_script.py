@@ -30,8 +30,19 @@ async def main(run_dir: str, latency: float) -> None:
     async def score(q: str) -> float:
         return int(hashlib.sha256((prompt.value + q).encode()).hexdigest(), 16) % 5 / 4
 
-    result = await afit([prompt], loss, score, [f"t{i}" for i in range(12)], ["v1", "v2", "v3"],
-                        engine=engine, steps=5, batch_size=3, seed=7, run_dir=run_dir, progress=False)
+    result = await afit(
+        [prompt],
+        loss,
+        score,
+        [f"t{i}" for i in range(12)],
+        ["v1", "v2", "v3"],
+        engine=engine,
+        steps=5,
+        batch_size=3,
+        seed=7,
+        run_dir=run_dir,
+        progress=False,
+    )
     print("FINAL", prompt.value, result.best_score, [r.accepted for r in result.history])
 
 

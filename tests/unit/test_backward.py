@@ -12,7 +12,7 @@ from tg_core.graph import BackwardError
 def _echo_feedback(call: FakeCall) -> str:
     """Feedback that names the variable it is about, so tests can check routing."""
     text = call.text
-    marker = 'Give feedback on this input'
+    marker = "Give feedback on this input"
     if marker in text:
         block = text.split(marker, 1)[1]
         value = block.split(">", 1)[1].split("</VARIABLE>", 1)[0].strip()
@@ -133,7 +133,10 @@ def test_concurrency_limit_bounds_calls_in_flight() -> None:
 
 def test_a_failed_call_keeps_the_other_gradients() -> None:
     answers = [tg.Variable(f"a{i}", role_description=f"answer {i}") for i in range(3)]
-    losses = [tg.Variable(f"loss {i}", role_description="evaluation", predecessors=[a]) for i, a in enumerate(answers)]
+    losses = [
+        tg.Variable(f"loss {i}", role_description="evaluation", predecessors=[a])
+        for i, a in enumerate(answers)
+    ]
     scripted = {"loss 1"}
 
     def respond(call: FakeCall) -> str:
@@ -145,7 +148,11 @@ def test_a_failed_call_keeps_the_other_gradients() -> None:
     from tg_core.autograd.llm_call import llm_backward
 
     for a, loss in zip(answers, losses):
-        loss.set_grad_fn(llm_backward(loss, [a], f"<INPUT>\n{a.value}\n</INPUT>\n<OUTPUT>\n{loss.value}\n</OUTPUT>"))
+        loss.set_grad_fn(
+            llm_backward(
+                loss, [a], f"<INPUT>\n{a.value}\n</INPUT>\n<OUTPUT>\n{loss.value}\n</OUTPUT>"
+            )
+        )
     with pytest.raises(tg.TgCoreError):
         tg.sum(losses).backward(engine=engine)
     assert [len(a.gradients) for a in answers] == [1, 0, 1]

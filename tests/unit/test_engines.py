@@ -32,7 +32,9 @@ def server() -> Iterator[SimServer]:
 
 def _engine(server: SimServer, **kw: Any) -> LiteLLMEngine:
     kw.setdefault("cache", False)
-    return LiteLLMEngine("openai/sim-model", api_base=server.base_url, api_key="sk-test-secret-123", **kw)
+    return LiteLLMEngine(
+        "openai/sim-model", api_base=server.base_url, api_key="sk-test-secret-123", **kw
+    )
 
 
 @pytest.mark.parametrize(
@@ -89,7 +91,10 @@ def test_usage_counts_real_tokens_and_unknown_cost(server: SimServer) -> None:
 def test_budget_on_tokens_stops_before_the_call(server: SimServer) -> None:
     engine = _engine(server)
     server.reset_stats()
-    with tg.track_usage("t", tg.Budget(max_tokens=10)), pytest.raises(tg.BudgetExceeded, match="tokens"):
+    with (
+        tg.track_usage("t", tg.Budget(max_tokens=10)),
+        pytest.raises(tg.BudgetExceeded, match="tokens"),
+    ):
         engine.generate("x" * 400, max_tokens=50)
     assert server.stats().requests == 0
 
@@ -105,13 +110,17 @@ with tg.track_usage("t") as scope:
 print(scope.usage.calls, scope.usage.cached_calls)
 """
     with SimServer(latency_s=0.0) as sim:
-        first = subprocess.run([sys.executable, "-c", script, sim.base_url, str(cache_dir)],
-                               capture_output=True, text=True)
+        first = subprocess.run(
+            [sys.executable, "-c", script, sim.base_url, str(cache_dir)],
+            capture_output=True,
+            text=True,
+        )
         assert first.returncode == 0, first.stderr[-2000:]
         assert sim.stats().requests == 1
         base_url = sim.base_url
-    second = subprocess.run([sys.executable, "-c", script, base_url, str(cache_dir)],
-                            capture_output=True, text=True)
+    second = subprocess.run(
+        [sys.executable, "-c", script, base_url, str(cache_dir)], capture_output=True, text=True
+    )
     assert second.returncode == 0, second.stderr[-2000:]
     assert first.stdout.splitlines()[0] == second.stdout.splitlines()[0]
     assert second.stdout.splitlines()[-1] == "0 1"
@@ -195,14 +204,22 @@ def test_context_engine_beats_process_default_and_argument_beats_both() -> None:
         tg.set_backward_engine(process)
     with tg.backward_engine(scoped):
         assert tg.TextLoss("j")(tg.Variable("x", role_description="r")).value == "c"
-        assert tg.TextLoss("j", engine=explicit)(tg.Variable("x", role_description="r")).value == "e"
+        assert (
+            tg.TextLoss("j", engine=explicit)(tg.Variable("x", role_description="r")).value == "e"
+        )
     assert tg.TextLoss("j")(tg.Variable("x", role_description="r")).value == "p"
 
 
 def test_import_is_quiet_and_lazy(tmp_path: Path) -> None:
     env = {**os.environ, "HOME": str(tmp_path), "TG_CORE_HOME": str(tmp_path / "tg")}
     code = "import sys, tg_core; print(json.dumps(sorted(m for m in ('litellm','httpx','diskcache','openai') if m in sys.modules)))"
-    out = subprocess.run([sys.executable, "-c", "import json; " + code], env=env, cwd=tmp_path,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", "import json; " + code],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert json.loads(out.stdout) == []
     assert list(tmp_path.iterdir()) == []  # no file or folder written

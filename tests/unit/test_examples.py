@@ -32,16 +32,26 @@ def _scripted(rules: list[tuple[str, str]]) -> FakeEngine:
 
 
 def test_answer_optimization(capsys: pytest.CaptureFixture[str]) -> None:
-    engine = _scripted([
-        ("<IMPROVED_VARIABLE>", "<IMPROVED_VARIABLE>Drying is parallel: still 1 hour.</IMPROVED_VARIABLE>"),
-        ("Give feedback on this input", "The answer scales time with shirt count; drying is parallel."),
-        ("Evaluate any given answer", "Wrong: drying happens in parallel."),
-        ("how long will it take to dry 30 shirts", "It takes 1.2 hours (30/25)."),
-    ])
+    engine = _scripted(
+        [
+            (
+                "<IMPROVED_VARIABLE>",
+                "<IMPROVED_VARIABLE>Drying is parallel: still 1 hour.</IMPROVED_VARIABLE>",
+            ),
+            (
+                "Give feedback on this input",
+                "The answer scales time with shirt count; drying is parallel.",
+            ),
+            ("Evaluate any given answer", "Wrong: drying happens in parallel."),
+            ("how long will it take to dry 30 shirts", "It takes 1.2 hours (30/25)."),
+        ]
+    )
     ns = _run("answer_optimization.py", engine)
     answer = ns["answer"]
     assert answer.value == "Drying is parallel: still 1 hour."
-    assert answer.gradients[0].value == "The answer scales time with shirt count; drying is parallel."
+    assert (
+        answer.gradients[0].value == "The answer scales time with shirt count; drying is parallel."
+    )
     loss = ns["loss"]
     assert loss.predecessors[0] is answer  # the loss is a model call on the answer
     assert len(engine.calls) == 4  # forward, loss, one gradient, one update
@@ -50,11 +60,16 @@ def test_answer_optimization(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_code_optimization() -> None:
-    engine = _scripted([
-        ("<IMPROVED_VARIABLE>", "<IMPROVED_VARIABLE>import cmath\n\ndef solve_quadratic(a, b, c):\n    return 'fixed'\n</IMPROVED_VARIABLE>"),
-        ("Give feedback on this input", "Handle a == 0 and negative discriminants."),
-        ("Does the code solve the problem?", "It fails for complex roots and a == 0."),
-    ])
+    engine = _scripted(
+        [
+            (
+                "<IMPROVED_VARIABLE>",
+                "<IMPROVED_VARIABLE>import cmath\n\ndef solve_quadratic(a, b, c):\n    return 'fixed'\n</IMPROVED_VARIABLE>",
+            ),
+            ("Give feedback on this input", "Handle a == 0 and negative discriminants."),
+            ("Does the code solve the problem?", "It fails for complex roots and a == 0."),
+        ]
+    )
     ns = _run("code_optimization.py", engine)
     code = ns["code"]
     assert "cmath" in code.value
@@ -69,11 +84,16 @@ def test_code_optimization() -> None:
 
 def test_prompt_optimization(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TG_CORE_DATA_DIR", str(data_dir))
-    engine = _scripted([
-        ("<IMPROVED_VARIABLE>", "<IMPROVED_VARIABLE>Count each item, then give 'Answer: N'.</IMPROVED_VARIABLE>"),
-        ("Give feedback on this input", "Count items one by one."),
-        ("", "I think the answer is 1000."),
-    ])
+    engine = _scripted(
+        [
+            (
+                "<IMPROVED_VARIABLE>",
+                "<IMPROVED_VARIABLE>Count each item, then give 'Answer: N'.</IMPROVED_VARIABLE>",
+            ),
+            ("Give feedback on this input", "Count items one by one."),
+            ("", "I think the answer is 1000."),
+        ]
+    )
     ns = _run("prompt_optimization.py", engine)
     assert ns["loss"].value == "0"
     assert ns["system_prompt"].value == "Count each item, then give 'Answer: N'."
@@ -84,14 +104,19 @@ def test_prompt_optimization(data_dir: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_multimodal() -> None:
-    engine = _scripted([
-        ("<IMPROVED_VARIABLE>", "<IMPROVED_VARIABLE>A red and black checkerboard.</IMPROVED_VARIABLE>"),
-        ("Give feedback on this input", "Name the colours and the pattern."),
-        ("Does this seem like a complete", "Incomplete: no colours."),
-        ("What do you see", "A pattern."),
-        ("what is this my boy", "A checkerboard."),
-        ("3+4", "7"),
-    ])
+    engine = _scripted(
+        [
+            (
+                "<IMPROVED_VARIABLE>",
+                "<IMPROVED_VARIABLE>A red and black checkerboard.</IMPROVED_VARIABLE>",
+            ),
+            ("Give feedback on this input", "Name the colours and the pattern."),
+            ("Does this seem like a complete", "Incomplete: no colours."),
+            ("What do you see", "A pattern."),
+            ("what is this my boy", "A checkerboard."),
+            ("3+4", "7"),
+        ]
+    )
     ns = _run("multimodal.py", engine)
     assert ns["response"].value == "A red and black checkerboard."
     image_calls = [c for c in engine.calls if not isinstance(c.content, str)]

@@ -52,7 +52,10 @@ def test_missing_tags_get_one_repair_then_succeed() -> None:
     [
         ["no tags", "still none"],
         ["<IMPROVED_VARIABLE>  </IMPROVED_VARIABLE>", "<IMPROVED_VARIABLE></IMPROVED_VARIABLE>"],
-        ["<IMPROVED_VARIABLE>open only", "<IMPROVED_VARIABLE><IMPROVED_VARIABLE>x</IMPROVED_VARIABLE></IMPROVED_VARIABLE>"],
+        [
+            "<IMPROVED_VARIABLE>open only",
+            "<IMPROVED_VARIABLE><IMPROVED_VARIABLE>x</IMPROVED_VARIABLE></IMPROVED_VARIABLE>",
+        ],
     ],
 )
 def test_unusable_proposals_keep_the_old_value_and_warn(answers: list[str]) -> None:

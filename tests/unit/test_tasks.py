@@ -17,24 +17,30 @@ def test_bbh_object_counting_splits(data_dir: Path) -> None:
     assert (len(train), len(val), len(test)) == (50, 100, 100)
     question, answer = val[0]
     assert question.startswith("I have") and answer.isdigit()
-    good = eval_fn(inputs=dict(
-        prediction=tg.Variable(f"so... Answer: {answer}", role_description="prediction"),
-        ground_truth_answer=tg.Variable(answer, role_description="truth", requires_grad=False),
-    ))
+    good = eval_fn(
+        inputs=dict(
+            prediction=tg.Variable(f"so... Answer: {answer}", role_description="prediction"),
+            ground_truth_answer=tg.Variable(answer, role_description="truth", requires_grad=False),
+        )
+    )
     assert good.value == "1" and isinstance(good, tg.Variable)
 
 
 def test_bbh_word_sorting_compares_word_lists(data_dir: Path) -> None:
     _, val, _, eval_fn = load_task("BBH_word_sorting", None, data_dir=data_dir)
     _, answer = val[0]
-    right = eval_fn(inputs=dict(
-        prediction=tg.Variable(f"Sorted.\nAnswer: {answer}", role_description="p"),
-        ground_truth_answer=tg.Variable(answer, role_description="t"),
-    ))
-    wrong = eval_fn(inputs=dict(
-        prediction=tg.Variable("Answer: zebra apple", role_description="p"),
-        ground_truth_answer=tg.Variable(answer, role_description="t"),
-    ))
+    right = eval_fn(
+        inputs=dict(
+            prediction=tg.Variable(f"Sorted.\nAnswer: {answer}", role_description="p"),
+            ground_truth_answer=tg.Variable(answer, role_description="t"),
+        )
+    )
+    wrong = eval_fn(
+        inputs=dict(
+            prediction=tg.Variable("Answer: zebra apple", role_description="p"),
+            ground_truth_answer=tg.Variable(answer, role_description="t"),
+        )
+    )
     assert (right.value, wrong.value) == ("1", "0")
 
 
@@ -50,7 +56,11 @@ def test_gsm8k_split_matches_dspy(data_dir: Path) -> None:
     import json
     import random
 
-    rows = [json.loads(line) for line in (data_dir / "gsm8k/train.jsonl").read_text().splitlines() if line]
+    rows = [
+        json.loads(line)
+        for line in (data_dir / "gsm8k/train.jsonl").read_text().splitlines()
+        if line
+    ]
     random.Random(0).shuffle(rows)
     train, _, _, _ = load_task("GSM8K_DSPy", None, data_dir=data_dir)
     assert [q for q, _ in train[:5]] == [r["question"] for r in rows[:5]]

@@ -36,7 +36,9 @@ class Setup:
         return "feedback"
 
     async def loss(self, q: str) -> tg.Variable:
-        out = await self.model.aforward(tg.Variable(q, role_description="question", requires_grad=False))
+        out = await self.model.aforward(
+            tg.Variable(q, role_description="question", requires_grad=False)
+        )
         return await tg.TextLoss("judge", engine=self.engine).aforward(out)
 
     async def score(self, q: str) -> float:
@@ -101,7 +103,14 @@ def test_callbacks_see_every_step_and_can_veto() -> None:
             events.append(f"accepted{record.step}")
 
     s.fit(steps=2, batch_size=2, callbacks=[Hooks()])
-    assert events == ["start0", "rejected0:vetoed by a callback", "end0", "start1", "accepted1", "end1"]
+    assert events == [
+        "start0",
+        "rejected0:vetoed by a callback",
+        "end0",
+        "start1",
+        "accepted1",
+        "end1",
+    ]
 
 
 def test_early_stopping() -> None:
@@ -130,8 +139,13 @@ def test_checkpoints_redact_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     planted = "sk-planted-0123456789abcdef"
     monkeypatch.setenv("OPENAI_API_KEY", planted)
     s = Setup()
-    s.engine = FakeEngine(lambda call: f"<IMPROVED_VARIABLE>use key {planted}</IMPROVED_VARIABLE>"
-                          if "<IMPROVED_VARIABLE>" in call.text else f"feedback {planted}")
+    s.engine = FakeEngine(
+        lambda call: (
+            f"<IMPROVED_VARIABLE>use key {planted}</IMPROVED_VARIABLE>"
+            if "<IMPROVED_VARIABLE>" in call.text
+            else f"feedback {planted}"
+        )
+    )
     s.model = tg.BlackboxLLM(s.engine, system_prompt=s.prompt)
     run_dir = tmp_path / "run"
     s.fit(steps=1, batch_size=2, run_dir=run_dir, validate=False)
@@ -143,8 +157,12 @@ def test_checkpoints_redact_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def _run_script(run_dir: Path, latency: float) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, str(HERE / "fit_script.py"), str(run_dir), str(latency)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, str(HERE / "fit_script.py"), str(run_dir), str(latency)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_a_killed_run_resumes_to_the_same_result(tmp_path: Path) -> None:
@@ -172,5 +190,7 @@ def test_a_killed_run_resumes_to_the_same_result(tmp_path: Path) -> None:
     assert [line for line in out.splitlines() if line.startswith("FINAL")] == expected
     final = json.loads((killed_dir / "checkpoint.json").read_text())
     straight_final = json.loads((tmp_path / "straight" / "checkpoint.json").read_text())
-    assert [h["values"] for h in final["history"]] == [h["values"] for h in straight_final["history"]]
+    assert [h["values"] for h in final["history"]] == [
+        h["values"] for h in straight_final["history"]
+    ]
     assert final["optimizer"] == straight_final["optimizer"]
