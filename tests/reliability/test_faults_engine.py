@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -138,6 +139,7 @@ async def test_error_message_never_carries_the_api_key(
     assert key not in str(info.value)
     assert key not in repr(info.value.body)
     assert "Incorrect API key provided" in str(info.value)
+    assert key not in "".join(traceback.format_exception(info.value))
 
 
 async def test_budget_counts_retried_calls_and_stops_before_exceeding(

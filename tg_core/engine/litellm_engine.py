@@ -239,7 +239,10 @@ class LiteLLMEngine(EngineLM):
         except EngineError:
             raise
         except Exception as exc:
-            raise to_engine_error(exc, self.model_string, [self._api_key]) from exc
+            error = to_engine_error(exc, self.model_string, [self._api_key])
+            if redact_text(str(exc), [self._api_key]) != str(exc):
+                raise error from None  # the provider's own message carries a key: drop it
+            raise error from exc
         choice = response.choices[0]
         text = choice.message.content or ""
         finish_reason = getattr(choice, "finish_reason", None)
