@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -12,6 +13,8 @@ from tg_core.engine.limits import set_max_concurrency
 from tg_core.engine.litellm_engine import LiteLLMEngine, import_litellm
 from tg_core.testing import openai_sim
 from tg_core.testing.openai_sim import ChatRequest, FaultPlan, SimServer
+
+_TALLY: Counter[str] = Counter()
 
 
 class StatusServer(SimServer):
@@ -93,7 +96,20 @@ def sim() -> Iterator[Callable[..., SimServer]]:
 
     yield make
     for server in started:
+        stats = server.stats()
+        _TALLY.update(stats.faults)
+        _TALLY.update({f"http_{code}": n for code, n in stats.status_counts.items() if code >= 400})
+        _TALLY["requests"] += stats.requests
         server.stop()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line: how many requests the simulated servers got, and which faults they sent."""
+    if _TALLY:
+        faults = ", ".join(f"{k}={v}" for k, v in sorted(_TALLY.items()) if k != "requests")
+        terminalreporter.write_line(
+            f"reliability: {_TALLY['requests']} simulated requests; faults and errors sent: {faults}"
+        )
 
 
 @pytest.fixture
