@@ -1,4 +1,4 @@
-"""Optimizer and backward pass against injected faults: malformed proposals, failed calls, injection."""
+"""Optimizer and backward pass against faults: malformed proposals, failed calls, injection."""
 
 from __future__ import annotations
 
