@@ -108,6 +108,9 @@ async def test_fit_stops_at_the_budget_counting_retries_and_resumes(
         r.to_dict() for r in first.history
     ]
     assert second.usage.calls == server.stats().requests
+    resumed = load_checkpoint(tmp_path / "run")
+    assert resumed is not None
+    assert resumed["optimizer"]["state"]["0"]["steps"] == 3  # counted on from the saved state
 
 
 def priced_engine(server: SimServer) -> LiteLLMEngine:

@@ -231,6 +231,33 @@ async def test_fit_step_uses_the_gradients_that_survived(
     assert prompt.value == "Answer briefly; improved for SAMPLE-0 SAMPLE-1 SAMPLE-3."
 
 
+async def test_fit_leaves_out_an_example_whose_forward_call_fails(
+    sim: MakeSim, engine_for: MakeEngine
+) -> None:
+    failing = FaultRule(lambda r: not is_backward(r) and "SAMPLE-2" in r.last_user_text, "http_500")
+    server = sim(FaultPlan(rules=[failing]), responder=echo_marks)
+    engine = engine_for(server, max_retries=1)
+    prompt = tg.Variable("Answer briefly.", role_description="system prompt", requires_grad=True)
+    model = tg.BlackboxLLM(engine, system_prompt=prompt)
+    judge = tg.TextLoss("Evaluate the answer.", engine=engine)
+
+    async def loss_fn(i: int) -> tg.Variable:
+        question = tg.Variable(
+            f"Question SAMPLE-{i}", role_description="question", requires_grad=False
+        )
+        return await judge.aforward(await model.aforward(question))
+
+    async def score_fn(i: int) -> float:
+        return 1.0
+
+    result = await afit(
+        [prompt], loss_fn, score_fn, [0, 1, 2, 3], engine=engine, steps=1, batch_size=4
+    )
+    record = result.history[0]
+    assert record.accepted and record.failed_examples == 1
+    assert prompt.value == "Answer briefly; improved for SAMPLE-0 SAMPLE-1 SAMPLE-3."
+
+
 async def run_step(engine: LiteLLMEngine) -> tuple[str, list[str]]:
     prompt = tg.Variable("Answer briefly.", role_description="system prompt", requires_grad=True)
     total = await forward_batch(engine, prompt, range(3))
