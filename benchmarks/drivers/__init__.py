@@ -1,0 +1,1 @@
+"""Driver scripts: each runs one measurement in a fresh process and prints one JSON line."""

@@ -1,0 +1,203 @@
+"""Figure 5: prompt quality on BBH object counting with the local model, same budget for all."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from tg_core.train import batch_indices
+
+from .context import Context
+from .drivers.common import STARTING_PROMPT
+from .proxy import CountingProxy
+from .quality_adapters import ADAPTERS, run_adapter
+from .stats import secs, table
+from .svg import bar_chart
+
+EVAL_CACHE = Path(__file__).resolve().parent / "out" / "quality-eval-cache"
+
+
+@dataclass
+class QualitySettings:
+    """Sizes of the quality run (TextGrad's BBH splits: train 0-50, validation 50-150, test 150-)."""
+
+    test_range: tuple[int, int] = (150, 250)
+    val_range: tuple[int, int] = (50, 60)
+    train_range: tuple[int, int] = (0, 50)
+    steps: int = 2
+    batch_size: int = 3
+    seed: int = 0
+    max_tokens: int = 200
+
+
+def _server() -> Any:
+    from tg_core.local import ensure_server
+
+    return ensure_server()
+
+
+def _row(label: str, result: dict[str, Any], process_s: float) -> dict[str, Any]:
+    server = result["server"]
+    return {
+        "label": label,
+        "initial_val": result["initial_val"],
+        "best_val": result["best_val"],
+        "final_prompt": result["final_prompt"],
+        "accepted": sum(1 for h in result["history"] if h["accepted"]),
+        "history": result["history"],
+        "requests": server["requests"],
+        "prompt_tokens": server["prompt_tokens"],
+        "completion_tokens": server["completion_tokens"],
+        "wall_s": result["wall_s"],
+        "process_s": process_s,
+        "evaluated_by": result.get("evaluated_by", "shared"),
+        "test_start": result.get("test_start"),
+        "test_final": result.get("test_final"),
+    }
+
+
+def measure(ctx: Context, settings: QualitySettings | None = None) -> dict[str, Any]:
+    """Optimize with each library through a counting proxy, then score every prompt on test."""
+    s = settings or QualitySettings()
+    server = _server()
+    proxy = CountingProxy(server.base_url).start()
+    n_train = s.train_range[1] - s.train_range[0]
+    batches = [batch_indices(i, n_train, s.batch_size, s.seed)[1] for i in range(s.steps)]
+    common = {
+        "base_url": proxy.base_url,
+        "model": server.model_alias,
+        "max_tokens": s.max_tokens,
+        "train_range": list(s.train_range),
+        "val_range": list(s.val_range),
+        "steps": s.steps,
+        "batch_size": s.batch_size,
+        "seed": s.seed,
+        "batches": batches,
+    }
+    rows: list[dict[str, Any]] = []
+    try:
+        for label, lib in (("tg_core", "tg_core"), ("TextGrad 0.1.8", "textgrad")):
+            print(f"  quality: optimizing with {label}", flush=True)
+            cache = str(ctx.work / f"quality-{lib}-cache")
+            result, process_s = ctx.run(
+                lib, {**common, "cache_dir": cache}, kind="quality", timeout=4 * 3600
+            )
+            rows.append(_row(label, result, process_s))
+        for name in ADAPTERS:
+            print(f"  quality: optimizing with {name}", flush=True)
+            outcome = run_adapter(ctx, name, common)
+            rows.append(_row(name, outcome[0], outcome[1]) if outcome else {"label": name})
+        shared = [r for r in rows if r.get("evaluated_by") == "shared"]
+        prompts = [STARTING_PROMPT, *[r["final_prompt"] for r in shared]]
+        print(f"  quality: test accuracy of {len(set(prompts))} prompt(s)", flush=True)
+        evaluation, _ = ctx.run(
+            "tg_core",
+            {
+                **common,
+                "test_range": list(s.test_range),
+                "prompts": prompts,
+                "cache_dir": str(EVAL_CACHE),
+            },
+            script="quality_eval.py",
+            timeout=6 * 3600,
+        )
+    finally:
+        proxy.stop()
+    scores = evaluation["results"]
+    for r in shared:
+        r["test_start"] = scores[STARTING_PROMPT]
+        r["test_final"] = scores[r["final_prompt"]]
+    return {
+        "settings": asdict(s),
+        "model": server.model_alias,
+        "rows": rows,
+        "evaluation": {"wall_s": evaluation["wall_s"], "server": evaluation["server"]},
+    }
+
+
+def _pct(score: dict[str, Any] | None) -> str:
+    if not score:
+        return "—"
+    return f"{100 * score['accuracy']:.0f}% ({score['correct']}/{score['n']})"
+
+
+def _val(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.0f}%"
+
+
+def render(data: dict[str, Any], figures: Path) -> str:
+    """The quality table, a chart of test accuracy, and the final prompts."""
+    s = data["settings"]
+    rows = data["rows"]
+    measured = [r for r in rows if "final_prompt" in r]
+    chart = figures / "quality_accuracy.svg"
+    bar_chart(
+        chart,
+        "BBH object counting, test accuracy (%)",
+        [r["label"] for r in measured],
+        {
+            "starting prompt": [100 * (r["test_start"] or {}).get("accuracy", 0) for r in measured],
+            "optimized prompt": [
+                100 * (r["test_final"] or {}).get("accuracy", 0) for r in measured
+            ],
+        },
+        "% correct",
+    )
+    body = table(
+        [
+            "run",
+            "test start",
+            "test optimized",
+            "val start → kept",
+            "steps kept",
+            "calls",
+            "prompt / completion tokens",
+            "wall s",
+        ],
+        [
+            [
+                r["label"],
+                _pct(r["test_start"]),
+                _pct(r["test_final"]),
+                f"{_val(r['initial_val'])} → {_val(r['best_val'])}",
+                f"{r['accepted']}/{s['steps']}",
+                r["requests"],
+                f"{r['prompt_tokens']:,} / {r['completion_tokens']:,}",
+                secs(r["wall_s"]),
+            ]
+            if "final_prompt" in r
+            else [r["label"], "not measured", "—", "—", "—", "—", "—", "—"]
+            for r in rows
+        ],
+    )
+    ev = data["evaluation"]
+    prompts = "\n".join(f"- **{r['label']}**: `{r['final_prompt']}`" for r in measured)
+    steps = "\n".join(
+        f"- {r['label']} step {h['step']} (batch {h['batch']}): "
+        f"{'kept' if h['accepted'] else 'not kept'}, {h['reason']}"
+        for r in measured
+        for h in r["history"]
+    )
+    return "\n\n".join(
+        [
+            f"![quality](figures/{chart.name})",
+            f"Model `{data['model']}` (llama.cpp), temperature 0, max_tokens {s['max_tokens']}; "
+            f"{s['steps']} steps of batch {s['batch_size']} from the 50 train examples (the same "
+            f"batches for every run), validation on examples {s['val_range'][0]}-"
+            f"{s['val_range'][1] - 1} (a step is kept only if validation does not drop), test on "
+            f"examples {s['test_range'][0]}-{s['test_range'][1] - 1} "
+            f"({s['test_range'][1] - s['test_range'][0]} examples).",
+            body,
+            "Calls, tokens and wall time are those of the optimization run (training batches, "
+            "backward, updates and validation), counted by a proxy in front of the model server; "
+            "tokens are the server's own counts. Test accuracy is measured afterwards for every "
+            "distinct prompt by one shared evaluator (the same requests whichever library produced "
+            f"the prompt); that evaluation made {ev['server']['requests']} calls in "
+            f"{secs(ev['wall_s'])} s.",
+            "Final prompts:",
+            prompts,
+            "Steps:",
+            steps,
+        ]
+    )
