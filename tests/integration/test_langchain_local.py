@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Any
@@ -22,11 +23,18 @@ QUESTIONS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def base_url() -> str:
-    """The shared local server (made before each test's private TG_CORE_HOME applies)."""
+SESSION_HOME = os.environ.get("TG_CORE_HOME")  # read at import, before per-test homes apply
+
+
+@pytest.fixture
+def base_url(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The machine's local server: the session's TG_CORE_HOME, not the test's private one."""
     from tg_core.local import ensure_server
 
+    if SESSION_HOME is None:
+        monkeypatch.delenv("TG_CORE_HOME", raising=False)
+    else:
+        monkeypatch.setenv("TG_CORE_HOME", SESSION_HOME)
     return ensure_server().base_url
 
 
@@ -101,6 +109,8 @@ def test_one_optimization_step_on_the_local_model(base_url: str) -> None:
         f"{engine_calls} feedback/update calls, {scope.usage.total_tokens} engine tokens); "
         f"step accepted={step.accepted}: {step.reason}"
     )
+    for proposal in step.proposals:
+        print(f"proposal: {proposal.status} {proposal.reason[:120]!r} -> {proposal.new[:120]!r}")
     print("system prompt now:", prompt.messages[0].prompt.template)  # type: ignore[union-attr]
     assert len(result.history) == 1
     assert counter.calls >= 3  # validation before the step and the batch's two runs
