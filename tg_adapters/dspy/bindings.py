@@ -151,7 +151,13 @@ def prefix_variables(predictor: Any, name: str | None = None) -> dict[str, Varia
 
 
 def known_prefix_variables(predictor: Any) -> list[Variable]:
-    """The prefix Variables already made for ``predictor`` (none unless asked for)."""
+    """The prefix Variables already made for ``predictor`` (none unless asked for).
+
+    Example:
+        >>> import dspy
+        >>> known_prefix_variables(dspy.Predict("question -> answer"))
+        []
+    """
     with _LOCK:
         return [_refresh(v) for v in _PREFIXES.get(predictor, {}).values()]
 
@@ -161,6 +167,11 @@ def named_predictors(program: Any) -> list[tuple[str, Any]]:
 
     Raises:
         DSPyAdapterError: ``program`` is not a DSPy module or has no predictors.
+
+    Example:
+        >>> import dspy
+        >>> [name for name, _ in named_predictors(dspy.ChainOfThought("q -> a"))]
+        ['predict']
     """
     import dspy
 

@@ -21,6 +21,10 @@ class StepSummary:
         proposals: the proposed texts with their status, by name.
         failed_examples: training examples of the step that gave no loss.
         seconds: the step's wall time.
+
+    Example:
+        >>> StepSummary(0, True, 0.8, "validation 0.800 >= 0.500", {"qa": "Count."}).accepted
+        True
     """
 
     step: int

@@ -116,6 +116,19 @@ def metric_loss(
 
     Raises:
         ExampleFailed: the metric failed, or no output of the run is wired into its graph.
+
+    Example:
+        >>> import dspy
+        >>> from tg_adapters.dspy.recorder import DSPyRecorder
+        >>> from tg_adapters.dspy.testing import FunctionLM, chat_answer
+        >>> program = dspy.Predict("question -> answer")
+        >>> ex = dspy.Example(question="2+2?", answer="4").with_inputs("question")
+        >>> with dspy.context(lm=FunctionLM(lambda c: chat_answer(answer="5"))):
+        ...     with DSPyRecorder(program) as recorder:
+        ...         pred = program(question="2+2?")
+        >>> loss = metric_loss(recorder.last, ex, MetricOutcome(0.0, "It is 4."))
+        >>> loss.predecessors == [recorder.last.output("answer")]
+        True
     """
     if outcome.failed:
         raise ExampleFailed(f"no loss for this example: {outcome.reason}")
@@ -136,6 +149,21 @@ def failure_loss(tape: Tape) -> Variable:
 
     Raises:
         ExampleFailed: the model never answered (nothing in the graph to blame).
+
+    Example:
+        >>> import dspy
+        >>> from tg_adapters.dspy.recorder import DSPyRecorder
+        >>> from tg_adapters.dspy.testing import FunctionLM
+        >>> program = dspy.Predict("question -> answer")
+        >>> adapter = dspy.ChatAdapter(use_json_adapter_fallback=False)
+        >>> with dspy.context(lm=FunctionLM(lambda c: "no format"), adapter=adapter):
+        ...     with DSPyRecorder(program) as recorder:
+        ...         try:
+        ...             program(question="2+2?")
+        ...         except Exception:
+        ...             pass
+        >>> failure_loss(recorder.last).predecessors[0].value
+        'no format'
     """
     completion = tape.failure_variable()
     failed = tape.failed_call

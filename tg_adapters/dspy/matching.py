@@ -23,6 +23,10 @@ class Produced:
         text: the value as text.
         variable: the graph variable holding it.
         field: the output field (or tool) name.
+
+    Example:
+        >>> Produced(3, "five", Variable("five", role_description="draft"), "draft_answer").end
+        3
     """
 
     end: int

@@ -22,6 +22,10 @@ class MetricOutcome:
         feedback: the metric's feedback text, when it gave one.
         failed: True when the metric raised or returned no usable score.
         reason: why it failed.
+
+    Example:
+        >>> MetricOutcome(0.0, failed=True, reason="the metric returned None").failed
+        True
     """
 
     score: float

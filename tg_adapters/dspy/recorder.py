@@ -15,6 +15,7 @@ from dspy.utils.callback import ACTIVE_CALL_ID, BaseCallback
 
 from .bindings import named_predictors
 from .errors import DSPyAdapterError, NotRecordedError
+from .matching import MIN_CONTAINED_CHARS
 from .nodes import as_text
 from .records import Attempt, PredictorCall, ToolCall
 from .tape import Tape
@@ -49,6 +50,8 @@ class DSPyRecorder(BaseCallback):  # type: ignore[misc]
         program: the program whose predictor names label the graph (default: the module
             called at the top of each run).
         keep: how many finished tapes to keep (oldest dropped first); ``None`` keeps all.
+        min_contained: shortest earlier output linked to a later input that merely contains
+            it (equal values are always linked).
 
     Example:
         >>> import dspy
@@ -62,10 +65,17 @@ class DSPyRecorder(BaseCallback):  # type: ignore[misc]
         (['predict'], '4')
     """
 
-    def __init__(self, program: Any = None, *, keep: int | None = None) -> None:
+    def __init__(
+        self,
+        program: Any = None,
+        *,
+        keep: int | None = None,
+        min_contained: int = MIN_CONTAINED_CHARS,
+    ) -> None:
         super().__init__()
         self.program = program
         self.keep = keep
+        self.min_contained = min_contained
         self._lock = threading.RLock()
         self._order = itertools.count()
         self._tapes: list[Tape] = []
@@ -156,6 +166,7 @@ class DSPyRecorder(BaseCallback):  # type: ignore[misc]
                 if names is None or not names:
                     names = _names(instance)
                 tape = Tape(call_id, instance, kwargs, names)
+                tape.min_contained = self.min_contained
                 self._tapes.append(tape)
                 self._trim()
             else:

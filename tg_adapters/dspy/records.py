@@ -15,6 +15,10 @@ class Attempt:
         completions: the raw completions the model returned (one per generation).
         outputs: the parsed output fields of the first completion, once parsed.
         error: why parsing failed, if it did.
+
+    Example:
+        >>> Attempt(completions=["[[ ## answer ## ]]\\n4"]).outputs is None
+        True
     """
 
     messages: list[dict[str, Any]] = field(default_factory=list)
@@ -37,6 +41,12 @@ class PredictorCall:
         error: the exception's text when the call raised.
         start: order of the call's start among the run's events.
         end: order of the call's end (None while it runs).
+
+    Example:
+        >>> call = PredictorCall("id1", None, {"question": "2+2?"}, start=0)
+        >>> call.attempts.append(Attempt(completions=["[[ ## answer ## ]]\\n4"]))
+        >>> call.completion
+        '[[ ## answer ## ]]\\n4'
     """
 
     call_id: str
@@ -84,6 +94,10 @@ class ToolCall:
         error: the exception's text when it raised.
         start: order of the call's start among the run's events.
         end: order of the call's end (None while it runs).
+
+    Example:
+        >>> ToolCall("id2", "search", {"query": "apples"}, start=3).name
+        'search'
     """
 
     call_id: str

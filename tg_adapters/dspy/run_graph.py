@@ -24,6 +24,13 @@ class CallNode:
         inputs: one Variable per input field (earlier outputs where the value came from one).
         completion: the raw completion, a model-call result of the instructions and inputs.
         outputs: one Variable per parsed output field, each fed by the completion.
+
+    Example:
+        >>> import dspy
+        >>> from tg_adapters.dspy.records import PredictorCall
+        >>> pred = dspy.Predict("q -> a")
+        >>> CallNode(PredictorCall("c", pred, {}, 0), Variable("x", role_description="i")).outputs
+        {}
     """
 
     call: PredictorCall
@@ -35,7 +42,12 @@ class CallNode:
 
 @dataclass
 class RunGraph:
-    """Every node of one run, in call order, and the values later calls can link to."""
+    """Every node of one run, in call order, and the values later calls can link to.
+
+    Example:
+        >>> RunGraph().nodes
+        []
+    """
 
     nodes: list[CallNode] = field(default_factory=list)
     tools: dict[str, Variable] = field(default_factory=dict)
@@ -144,6 +156,10 @@ def build_graph(
         tools: the run's tool calls.
         run_inputs: texts of the run's own inputs (never taken for earlier outputs).
         min_contained: shortest earlier value linked when it appears inside an input.
+
+    Example:
+        >>> build_graph([], [], []).nodes
+        []
     """
     graph = RunGraph()
     events: list[tuple[int, PredictorCall | ToolCall]] = [(c.start, c) for c in calls]

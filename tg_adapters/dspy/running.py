@@ -46,6 +46,10 @@ class Outcome:
         error: the program's exception, if it raised.
         metric: the metric's outcome (None when the program raised).
         tape: the recording, when the run was recorded.
+
+    Example:
+        >>> Outcome(None, ValueError("bad input"), None, None).error
+        ValueError('bad input')
     """
 
     prediction: Any
@@ -66,6 +70,17 @@ async def run_example(
 
     With ``record`` the run happens under a fresh :class:`DSPyRecorder` and its tape is
     returned. The caller's context (``dspy.context`` settings) reaches the thread.
+
+    Example:
+        >>> import asyncio, dspy
+        >>> from tg_adapters.dspy.testing import FunctionLM, chat_answer
+        >>> program = dspy.Predict("question -> answer")
+        >>> ex = dspy.Example(question="2+2?", answer="4").with_inputs("question")
+        >>> with dspy.context(lm=FunctionLM(lambda c: chat_answer(answer="4"))):
+        ...     run = asyncio.run(run_example(program, ex, lambda e, p: e.answer == p.answer,
+        ...                                   arity=2, record=True))
+        >>> run.metric.score, [c.name for c in run.tape.calls]
+        (1.0, ['self'])
     """
     inputs = example_inputs(example)
     recorder = DSPyRecorder(program) if record else None

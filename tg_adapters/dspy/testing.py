@@ -49,6 +49,10 @@ class LMCall:
     Attributes:
         messages: the chat messages (system first when there is one).
         inputs: the input fields of the last user message, parsed.
+
+    Example:
+        >>> LMCall([{"role": "system", "content": "Be brief."}]).system
+        'Be brief.'
     """
 
     messages: list[dict[str, str]]
