@@ -47,12 +47,14 @@ async def guarded_attempt(
     prompt_text: str,
     max_tokens: int | None,
     attempt: Callable[[], Awaitable[str]],
+    cost_estimate: float | None = None,
 ) -> str:
     """Run one attempt of a model call under the budgets and the concurrency limit.
 
     The budget is checked (and the call's estimated tokens held) before the call starts, so
     a call that would go past a budget raises :class:`~tg_core.errors.BudgetExceeded` and is
     never sent. Failed attempts count as calls, so retries are visible in the usage.
+    ``cost_estimate`` (dollars the call costs at least) is held against dollar budgets.
 
     Example:
         >>> import asyncio
@@ -62,7 +64,7 @@ async def guarded_attempt(
         'hi'
     """
     prompt_estimate = estimate_tokens(prompt_text)
-    reservation = Reservation(prompt_estimate + (max_tokens or 0))
+    reservation = Reservation(prompt_estimate + (max_tokens or 0), cost_estimate)
     slot = ReportedUsage()
     failed = True
     text = ""

@@ -17,7 +17,7 @@ from .cache import ResponseCache, cache_key
 from .content import content_parts, content_text
 from .guard import guarded_attempt, report_usage
 from .overrides import active_override
-from .usage import record_cache_hit
+from .usage import dollar_budget_active, estimate_tokens, record_cache_hit
 
 DEFAULT_SYSTEM_PROMPT = "You are a helpful, creative, and smart assistant."
 _MAX_BACKOFF_S = 60.0
@@ -189,7 +189,9 @@ class LiteLLMEngine(EngineLM):
         attempt_no = 0
         while True:
             try:
-                text = await guarded_attempt(prompt_text, settings.get("max_tokens"), attempt)
+                text = await guarded_attempt(
+                    prompt_text, settings.get("max_tokens"), attempt, self._least_cost(prompt_text)
+                )
                 break
             except TransientEngineError as exc:
                 if attempt_no >= self.max_retries:
@@ -208,6 +210,20 @@ class LiteLLMEngine(EngineLM):
         if self.cache is not None and text and finish[0] not in _PARTIAL_FINISH:
             await asyncio.to_thread(self.cache.set, key, text)
         return text
+
+    def _least_cost(self, prompt_text: str) -> float | None:
+        """The prompt's cost at the model's price, held against a dollar budget (or None)."""
+        if not dollar_budget_active():
+            return None
+        try:
+            prompt_cost, _ = import_litellm().cost_per_token(
+                model=self.model_string,
+                prompt_tokens=estimate_tokens(prompt_text),
+                completion_tokens=0,
+            )
+            return float(prompt_cost)
+        except Exception:  # no price known: the budget check says so after the first call
+            return None
 
     async def _resolve_endpoint(self) -> tuple[str, str | None]:
         """(litellm model name, api_base) for the next call; subclasses may start servers."""

@@ -149,9 +149,10 @@ class UsageScope:
     usage: Usage = field(default_factory=Usage)
     _reserved_calls: int = 0
     _reserved_tokens: int = 0
+    _reserved_cost: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def _check(self, tokens: int) -> None:
+    def _check(self, tokens: int, cost: float | None) -> None:
         b = self.budget
         if b is None:
             return
@@ -162,8 +163,16 @@ class UsageScope:
             used.total_tokens + self._reserved_tokens + tokens > b.max_tokens
         ):
             raise BudgetExceeded("tokens", used.total_tokens, b.max_tokens)
-        if b.max_cost_usd is not None and used.cost_usd >= b.max_cost_usd:
-            raise BudgetExceeded("cost_usd", used.cost_usd, b.max_cost_usd)
+        if b.max_cost_usd is not None:
+            if not used.cost_known:
+                raise UserError(
+                    f"budget {self.name!r} has max_cost_usd but a call's price is unknown (a model "
+                    "without a price in litellm's table), so dollars cannot be counted; "
+                    "use max_tokens or max_calls for this model"
+                )
+            held = used.cost_usd + self._reserved_cost
+            if used.cost_usd >= b.max_cost_usd or (cost and held + cost > b.max_cost_usd):
+                raise BudgetExceeded("cost_usd", used.cost_usd, b.max_cost_usd)
 
 
 _GLOBAL = UsageScope("process")
@@ -204,17 +213,23 @@ def track_usage(name: str = "scope", budget: Budget | None = None) -> Iterator[U
 
 
 class Reservation:
-    """Calls and tokens held against every active budget while one call is in flight."""
+    """Calls, tokens and dollars held against every active budget while one call is in flight.
 
-    def __init__(self, tokens: int) -> None:
+    ``cost`` is the call's least cost (its prompt at the model's price) when known, so
+    concurrent calls cannot together overrun a dollar budget by more than one call's answer.
+    """
+
+    def __init__(self, tokens: int, cost: float | None = None) -> None:
         self.scopes = _SCOPES.get()
         self.tokens = tokens
+        self.cost = cost or 0.0
         with _LOCK:
             for scope in self.scopes:
-                scope._check(tokens)
+                scope._check(tokens, cost)
             for scope in self.scopes:
                 scope._reserved_calls += 1
                 scope._reserved_tokens += tokens
+                scope._reserved_cost += self.cost
 
     def settle(
         self,
@@ -230,6 +245,7 @@ class Reservation:
             for scope in self.scopes:
                 scope._reserved_calls -= 1
                 scope._reserved_tokens -= self.tokens
+                scope._reserved_cost -= self.cost
                 scope.usage.add_call(
                     prompt_tokens=prompt_tokens,
                     completion_tokens=completion_tokens,
@@ -237,6 +253,11 @@ class Reservation:
                     latency_s=latency_s,
                     failed=failed,
                 )
+
+
+def dollar_budget_active() -> bool:
+    """True when a scope in force here has a ``max_cost_usd`` limit."""
+    return any(s.budget is not None and s.budget.max_cost_usd is not None for s in _SCOPES.get())
 
 
 def record_cache_hit() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import math
 import random
 import time
@@ -314,6 +315,7 @@ async def _step(
     for cb in callbacks:
         cb.on_step_start(step, batch)
     start_values = [str(p.value) for p in run.params]
+    start_state = copy.deepcopy(run.opt.state_dict())
     run.opt.zero_grad()
     done = 0
     bar.update(step=step, done_in_step=0, batch=len(batch), phase="forward ")
@@ -378,7 +380,7 @@ async def _step(
     try:
         report = await run.opt.astep()
     except BudgetExceeded:
-        _reset(run.params, start_values)
+        _undo(run, start_values, start_state)
         raise
     if not report.changed:
         problems = "; ".join(f"{u.role}: {u.reason}" for u in report.problems)
@@ -391,7 +393,7 @@ async def _step(
     try:
         score, _ = await _evaluate(score_fn, val)
     except BudgetExceeded:
-        _reset(run.params, start_values)
+        _undo(run, start_values, start_state)
         raise
     current = run.current if run.current is not None else -math.inf
     rec = record(score >= current, "", report, score)
@@ -422,6 +424,12 @@ async def _step(
         for cb in callbacks:
             cb.on_proposal_rejected(rec)
     return rec
+
+
+def _undo(run: _Run, values: list[str], optimizer_state: dict[str, Any]) -> None:
+    """Leave no trace of an unfinished step: parameter values and optimizer state as before."""
+    _reset(run.params, values)
+    run.opt.load_state_dict(optimizer_state)
 
 
 def _reset(params: list[Variable], values: list[str]) -> None:
