@@ -148,11 +148,6 @@ def test_binding_refuses_a_broken_rewrite_and_keeps_the_old_text(
     assert chat.messages[0].prompt.template == old  # type: ignore[union-attr]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="jinja2 rewrites may add loops and expressions: validate() then renders them "
-    "(tg_adapters/langchain/template_vars.py check_template_variables checks names only)",
-)
 @pytest.mark.parametrize(
     "new",
     [

@@ -11,6 +11,9 @@ from .errors import TemplateRejected, TemplateVariablesChanged
 
 TEMPLATE_FORMATS = ("f-string", "mustache", "jinja2")
 
+_JINJA_STATEMENT = re.compile(r"\{%|\{#")
+_JINJA_EXPRESSION = re.compile(r"\{\{(.*?)\}\}", re.S)
+_IDENTIFIER = re.compile(r"\s*[A-Za-z_][A-Za-z0-9_]*\s*")
 _F_STRING_TOKEN = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}|[{}]")
 
 
@@ -63,10 +66,30 @@ def check_template_variables(text: str, template_format: str, expected: Iterable
     """
     if not text.strip():
         raise TemplateRejected("the new template text is empty")
+    if template_format == "jinja2":
+        _check_plain_jinja2(text)
     found = template_variables(text, template_format)
     wanted = frozenset(expected)
     if found != wanted:
         raise TemplateVariablesChanged(wanted - found, found - wanted, template_format)
+
+
+def _check_plain_jinja2(text: str) -> None:
+    """Refuse jinja2 code in a rewrite: only ``{{ name }}`` placeholders may appear.
+
+    A rewrite is model output; rendering loops or expressions from it could run for ever.
+    """
+    if _JINJA_STATEMENT.search(text):
+        raise TemplateRejected(
+            "the new jinja2 text has a statement or comment ({% ... %} / {# ... #}); "
+            "rewrites may only use {{ name }} placeholders"
+        )
+    for match in _JINJA_EXPRESSION.finditer(text):
+        if not _IDENTIFIER.fullmatch(match.group(1)):
+            raise TemplateRejected(
+                f"the new jinja2 text has an expression {match.group(0)!r}; "
+                "rewrites may only use {{ name }} placeholders"
+            )
 
 
 def escape_literal_braces(text: str, keep: Iterable[str]) -> str:

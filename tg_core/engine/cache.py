@@ -77,12 +77,14 @@ def cache_key(model: str, messages: list[dict[str, Any]], settings: dict[str, An
 
 
 def make_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) readable by the owner only, and return it."""
+    """Create ``path`` (and parents) readable by the owner only, and return it.
+
+    A folder that already exists is left as it is.
+    """
+    if path.is_dir():  # the caller's own folder: its permissions are the caller's choice
+        return path
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        os.chmod(path, 0o700)
-    except OSError:
-        pass
+    os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
     return path
 
 
