@@ -6,38 +6,6 @@ import json
 from typing import Any
 
 from tg_core.autograd.function import conversation_text
-from tg_core.graph import BackwardContext
-from tg_core.variable import Variable
-
-
-def pass_through(result: Variable, inputs: list[Variable]) -> None:
-    """Give ``result`` a backward function that hands its feedback to ``inputs`` unchanged.
-
-    Used where DSPy transforms text without a model (parsing a completion into fields,
-    building an input from earlier outputs, a tool call): the feedback on the result is
-    feedback on what it was made from. When ``result`` is itself the objective, each input
-    becomes an objective of its own.
-
-    Example:
-        >>> a = Variable("raw", role_description="completion")
-        >>> b = Variable("x", role_description="field", predecessors=[a])
-        >>> pass_through(b, [a])
-        >>> b.grad_fn is not None
-        True
-    """
-
-    async def grad_fn(ctx: BackwardContext) -> None:
-        if ctx.is_objective:
-            for v in inputs:
-                ctx.mark_objective(v)
-            return
-        for v in inputs:
-            if not v.requires_grad:
-                continue
-            for g in ctx.gradients:
-                v.add_gradient(g, result.gradients_context.get(g))
-
-    result.set_grad_fn(grad_fn)
 
 
 def as_text(value: Any) -> str:

@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tg_core.autograd.llm_call import llm_backward
+from tg_core.autograd.reduce_ops import pass_through
 from tg_core.variable import Variable
 
 from .bindings import instruction_variable, known_prefix_variables
 from .matching import MIN_CONTAINED_CHARS, Produced, find_sources
-from .nodes import as_text, pass_through, render_conversation
+from .nodes import as_text, render_conversation
 from .records import PredictorCall, ToolCall
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from tg_core.autograd.reduce_ops import pass_through
 from tg_core.variable import Variable
 
 from .errors import NotRecordedError
 from .matching import MIN_CONTAINED_CHARS
-from .nodes import as_text, pass_through
+from .nodes import as_text
 from .records import PredictorCall, ToolCall
 from .run_graph import CallNode, RunGraph, build_graph
 

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from tg_core import Variable
 from tg_core.autograd.function import conversation_text
 from tg_core.autograd.llm_call import llm_backward
-from tg_core.graph import BackwardContext, is_grad_enabled
+from tg_core.autograd.reduce_ops import pass_through as core_pass_through
+from tg_core.graph import is_grad_enabled
 
 
 def unique(variables: Sequence[Variable | None]) -> list[Variable]:
@@ -59,19 +60,8 @@ def pass_through(
     """
     result = _node(value, inputs, role, target)
     preds = [p for p in result.predecessors if p.requires_grad]
-    if not preds:
-        return result
-
-    async def grad_fn(ctx: BackwardContext) -> None:
-        if ctx.is_objective:
-            for v in preds:
-                ctx.mark_objective(v)
-            return
-        for v in preds:
-            for g in ctx.gradients:
-                v.add_gradient(g, result.gradients_context.get(g))
-
-    result.set_grad_fn(grad_fn)
+    if preds:
+        core_pass_through(result, preds)
     return result
 
 

@@ -11,7 +11,19 @@ from ..variable import Variable
 from .function import new_result
 
 
-def _pass_through(result: Variable, inputs: list[Variable]) -> None:
+def pass_through(result: Variable, inputs: list[Variable]) -> None:
+    """Give ``result`` a backward function that hands its feedback to ``inputs`` unchanged.
+
+    For steps that transform text without a model (parsers, formatting, joining). When
+    ``result`` is itself the objective, each input becomes an objective of its own.
+
+    Example:
+        >>> a = Variable("raw", role_description="completion")
+        >>> b = Variable("x", role_description="field", predecessors=[a])
+        >>> pass_through(b, [a]); b.grad_fn is not None
+        True
+    """
+
     async def grad_fn(ctx: BackwardContext) -> None:
         if ctx.is_objective:
             # The combination is itself the objective: each input keeps its own meaning.
@@ -31,7 +43,7 @@ def _combine(variables: Iterable[Variable], value: str, role: str) -> Variable:
     inputs = list(variables)
     result = new_result(value, inputs, role)
     if result.predecessors:
-        _pass_through(result, inputs)
+        pass_through(result, inputs)
     return result
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from ..errors import TransientEngineError
 from .litellm_engine import LiteLLMEngine
 
 LOCAL_PREFIX = "local"
@@ -31,6 +32,13 @@ class LocalEngine(LiteLLMEngine):
         super().__init__(f"{LOCAL_PREFIX}/{LOCAL_MODEL_ALIAS}", cache=cache, **kwargs)
         self._alias = LOCAL_MODEL_ALIAS
         self._api_key = "EMPTY"
+
+    async def _call_once(self, messages: list[dict[str, Any]], settings: dict[str, Any]) -> str:
+        try:
+            return await super()._call_once(messages, settings)
+        except TransientEngineError:
+            self.api_base = None  # the server may have moved: find (or start) it again on retry
+            raise
 
     async def _resolve_endpoint(self) -> tuple[str, str | None]:
         if self.api_base is None:
