@@ -223,3 +223,27 @@ def test_import_is_quiet_and_lazy(tmp_path: Path) -> None:
     )
     assert json.loads(out.stdout) == []
     assert list(tmp_path.iterdir()) == []  # no file or folder written
+
+
+def test_a_litellm_router_is_usable_as_an_engine(server: SimServer) -> None:
+    from litellm import Router
+
+    router = Router(
+        model_list=[
+            {
+                "model_name": "pool",
+                "litellm_params": {
+                    "model": "openai/sim-model",
+                    "api_base": server.base_url,
+                    "api_key": "sk-router-1234567",
+                    "rpm": 1000,
+                },
+            }
+        ]
+    )
+    engine = LiteLLMEngine("pool", router=router, cache=False)
+    before = server.stats().requests
+    with tg.track_usage("t") as scope:
+        answer = engine.generate("routed?", system_prompt="s")
+    assert answer and server.stats().requests == before + 1
+    assert scope.usage.calls == 1

@@ -7,7 +7,7 @@ import json
 import pytest
 
 import tg_core as tg
-from tg_core.engine.fake import FakeEngine
+from tg_core.engine.fake import FakeCall, FakeEngine
 from tg_core.errors import BindingRejected
 
 
@@ -206,3 +206,26 @@ def test_budget_stops_the_step_and_keeps_old_values() -> None:
     changed = [p.value for p in params if p.value == "improved variable"]
     assert len(changed) == 2  # the two calls inside the budget were applied
     assert len([p for p in params if p.value in ("p0", "p1", "p2")]) == 1  # refused: old value
+
+
+def test_feedback_over_the_token_budget_is_merged_before_the_update() -> None:
+    p = tg.Variable("prompt", role_description="system prompt")
+    for i in range(6):
+        p.add_gradient(tg.Variable(f"sample {i}: " + "detail " * 80, role_description="feedback"))
+
+    def respond(call: FakeCall) -> str:
+        if "pieces of feedback" in call.text:
+            return "merged: be precise (raised by several samples)"
+        return "<IMPROVED_VARIABLE>new prompt</IMPROVED_VARIABLE>"
+
+    engine = FakeEngine(respond)
+    tg.set_gradient_token_budget(300)
+    try:
+        tg.TGD([p], engine=engine).step()
+    finally:
+        tg.set_gradient_token_budget(3000)
+    merges = [c for c in engine.calls if "pieces of feedback" in c.text]
+    assert len(merges) >= 2  # groups merged concurrently, each within the budget
+    update = engine.prompts[-1]
+    assert "merged: be precise" in update and "detail detail" not in update
+    assert p.value == "new prompt"
