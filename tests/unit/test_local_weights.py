@@ -271,9 +271,13 @@ def test_child_env_drops_server_settings(monkeypatch: pytest.MonkeyPatch) -> Non
     for name in ("HOST", "API_KEY", "config_file", "N_CTX"):
         monkeypatch.setenv(name, "x")
     monkeypatch.setenv("TG_CORE_TEST_KEEP", "1")
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
     env = server_mod._child_env()
     assert not {"HOST", "API_KEY", "config_file", "N_CTX"} & env.keys()
     assert env["TG_CORE_TEST_KEEP"] == "1"
+    assert env["OMP_WAIT_POLICY"] == "PASSIVE"
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    assert server_mod._child_env()["OMP_WAIT_POLICY"] == "ACTIVE"
 
 
 def test_local_server_record_round_trips() -> None:
