@@ -12,6 +12,7 @@ else it is downloaded once. Run: ``python examples/dspy_two_stage.py``.
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -38,7 +39,7 @@ class DraftRefine(dspy.Module):
     def __init__(self) -> None:
         super().__init__()
         self.draft = dspy.ChainOfThought("question -> draft_answer")
-        self.refine = dspy.Predict("question, draft_answer -> answer", max_tokens=48)
+        self.refine = dspy.Predict("question, draft_answer -> answer", max_tokens=32)
 
     def forward(self, question: str) -> Any:
         draft = self.draft(question=question)
@@ -95,19 +96,21 @@ def by_hand(student: DraftRefine, example: dspy.Example, engine: DSPyLMEngine) -
 
 
 def main() -> None:
+    # LiteLLM (imported at the first call) would otherwise try to download its price table.
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     server = ensure_server()
     lm = dspy.LM(
         f"openai/{LOCAL_MODEL_ALIAS}",
         api_base=server.base_url,
         api_key="EMPTY",
-        max_tokens=160,
+        max_tokens=128,
         temperature=0.0,
         # DSPy's default engine sends OpenAI's `max_completion_tokens`, which the
         # llama-cpp-python server ignores; the LiteLLM engine sends `max_tokens`.
         engine="litellm",
     )
     dspy.configure(lm=lm)
-    engine = DSPyLMEngine(lm, max_tokens=200)
+    engine = DSPyLMEngine(lm, max_tokens=160)
     tg.set_gradient_token_budget(1200)  # the local model's context is 4096 tokens
     train, val = examples("train", 6), examples("val", 10)
     student = DraftRefine()

@@ -58,6 +58,7 @@ def test_compile_one_step_on_the_local_model(
     server: LocalServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.delenv("TG_CORE_HOME", raising=False)
+    monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no price-table download
     lm = dspy.LM(
         f"openai/{LOCAL_MODEL_ALIAS}",
         api_base=server.base_url,

@@ -198,6 +198,7 @@ def test_a_failing_program_teaches_its_output_format() -> None:
     assert any("The program failed at the DSPy predictor" in p for p in engine.prompts)
     assert optimized.signature.instructions == GOOD
     assert parameters(optimized)[0].value == GOOD
+    assert "AdapterParseError" in optimized.textgrad_history.program_failures[0]
 
 
 def test_caller_mistakes_are_reported() -> None:

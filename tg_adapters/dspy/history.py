@@ -50,6 +50,7 @@ class TextGradHistory:
         steps: one summary per step.
         stopped_reason: why the run ended.
         metric_failures: why the metric failed, once per failed call.
+        program_failures: the program's errors, once per failed run.
         usage: calls, tokens and cost of the backward and optimizer calls.
         run_dir: where checkpoints and the report went, if anywhere.
 
@@ -67,6 +68,7 @@ class TextGradHistory:
     steps: list[StepSummary]
     stopped_reason: str
     metric_failures: list[str] = field(default_factory=list)
+    program_failures: list[str] = field(default_factory=list)
     usage: dict[str, Any] = field(default_factory=dict)
     run_dir: str | None = None
 
@@ -99,6 +101,7 @@ class TextGradHistory:
         result: FitResult,
         final: list[str],
         metric_failures: list[str],
+        program_failures: list[str] | None = None,
     ) -> TextGradHistory:
         """Summarize a :class:`tg_core.train.FitResult` by parameter name."""
         steps = []
@@ -129,6 +132,7 @@ class TextGradHistory:
             steps,
             result.stopped_reason,
             list(metric_failures),
+            list(program_failures or []),
             result.usage.to_dict(),
             str(result.run_dir) if result.run_dir is not None else None,
         )

@@ -236,6 +236,7 @@ class TextGradOptimizer(Teleprompter):  # type: ignore[misc]
             gradient_memory=self.gradient_memory,
         )
         failures: list[str] = []
+        crashes: list[str] = []
         lock = threading.Lock()
         slots = asyncio.Semaphore(self.num_threads or self.max_concurrency or 8)
 
@@ -243,12 +244,17 @@ class TextGradOptimizer(Teleprompter):  # type: ignore[misc]
             with lock:
                 failures.append(reason)
 
+        def crashed(error: BaseException) -> None:
+            with lock:
+                crashes.append(f"{type(error).__name__}: {error}")
+
         async def loss_fn(example: Any) -> Variable:
             async with slots:
                 run = await run_example(
                     program, example, self.metric, arity=self.arity, record=True
                 )
             if run.error is not None:
+                crashed(run.error)
                 if run.tape is None:
                     raise ExampleFailed(f"the program failed: {run.error!r}")
                 return failure_loss(run.tape)
@@ -263,6 +269,8 @@ class TextGradOptimizer(Teleprompter):  # type: ignore[misc]
                     program, example, self.metric, arity=self.arity, record=False
                 )
             if run.metric is None:
+                if run.error is not None:
+                    crashed(run.error)
                 return 0.0
             if run.metric.failed:
                 failed(run.metric.reason)
@@ -292,7 +300,7 @@ class TextGradOptimizer(Teleprompter):  # type: ignore[misc]
         if self.on_metric_error == "raise":
             _MetricGuard(failures)._check()
         history = TextGradHistory.from_fit(
-            names, initial, result, [str(p.value) for p in params], failures
+            names, initial, result, [str(p.value) for p in params], failures, crashes
         )
         self.result = result
         self.history = history
