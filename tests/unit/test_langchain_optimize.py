@@ -179,3 +179,27 @@ def test_a_separate_optimizer_engine_writes_the_updates() -> None:
     assert template(prompt) == NEW
     assert critic.calls and writer.calls
     assert all("<IMPROVED_VARIABLE>" not in p for p in critic.prompts)
+
+
+def test_the_chains_own_model_calls_count_in_usage_and_budgets() -> None:
+    chain, _ = make_chain()
+    engine = FakeEngine(respond)
+
+    def metric(example: dict[str, str], output: str) -> dict[str, Any]:
+        return {"score": 0.0, "feedback": "count every item"}
+
+    result = optimize(
+        chain,
+        TRAIN,
+        metric,
+        valset=TRAIN[:2],
+        engine=engine,
+        steps=5,
+        batch_size=2,
+        budget=tg.Budget(max_calls=9),
+    )
+    # 2 validation runs, then a step: 2 chain runs + feedback and update calls on the engine.
+    chain_calls = result.fit.usage.calls - len(engine.calls)
+    assert chain_calls >= 4
+    assert result.fit.usage.calls <= 9
+    assert result.fit.stopped_reason.startswith("budget")

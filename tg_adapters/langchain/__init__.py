@@ -25,6 +25,7 @@ from .optimize import OptimizeResult, aoptimize, optimize
 from .params import parameters, prompt_templates
 from .records import RecordedRun
 from .template_vars import check_template_variables, escape_literal_braces, template_variables
+from .usage import UsageCallbackHandler
 
 __all__ = [
     "ChatModelEngine",
@@ -40,6 +41,7 @@ __all__ = [
     "TextGradCallbackHandler",
     "Traced",
     "TracedStr",
+    "UsageCallbackHandler",
     "aoptimize",
     "as_tg_engine",
     "check_template_variables",

@@ -20,6 +20,19 @@ def with_handler(
         >>> with_handler({"tags": ["x"]}, handler, uuid4())["callbacks"] == [handler]
         True
     """
+    merged = dict(add_callback(config, handler))
+    merged["run_id"] = run_id
+    return cast(RunnableConfig, merged)
+
+
+def add_callback(config: RunnableConfig | None, handler: BaseCallbackHandler) -> RunnableConfig:
+    """A copy of ``config`` whose callbacks also include ``handler``.
+
+    Example:
+        >>> handler = BaseCallbackHandler()
+        >>> add_callback(None, handler)["callbacks"] == [handler]
+        True
+    """
     merged: dict[str, Any] = dict(config or {})
     callbacks = merged.get("callbacks")
     if callbacks is None:
@@ -30,5 +43,4 @@ def with_handler(
         merged["callbacks"] = manager
     else:
         merged["callbacks"] = [*callbacks, handler]
-    merged["run_id"] = run_id
     return cast(RunnableConfig, merged)

@@ -20,12 +20,13 @@ from tg_core.optimizer import Constraint, TextualGradientDescent
 from tg_core.optimizer_base import Optimizer
 from tg_core.train import FitCallback, FitResult, StepRecord, afit
 
-from .config import with_handler
+from .config import add_callback, with_handler
 from .engine import as_tg_engine
 from .errors import NoPromptTemplatesError
 from .handler import TextGradCallbackHandler
 from .metric import MetricResult, default_feedback, feedback_loss, read_metric
 from .params import DEFAULT_ROLES, parameters
+from .usage import UsageCallbackHandler
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -186,11 +187,13 @@ async def aoptimize(
     slots = asyncio.Semaphore(num_threads or max_concurrency or 8)
     val = valset if valset is not None else (trainset if validate else None)
 
+    counted = add_callback(config, UsageCallbackHandler())  # chain calls count in budgets
+
     async def loss_fn(example: Any) -> Variable:
         handler = TextGradCallbackHandler(roles=wanted, string_prompts=string_prompts)
         run_id = uuid4()
         async with slots:
-            output = await chain.ainvoke(given(example), with_handler(config, handler, run_id))
+            output = await chain.ainvoke(given(example), with_handler(counted, handler, run_id))
         verdict = await _judge(metric, example, output)
         if verdict.feedback is None and verdict.score >= perfect_score:
             return Variable("perfect", requires_grad=False, role_description="evaluation")
@@ -199,7 +202,7 @@ async def aoptimize(
 
     async def score_fn(example: Any) -> float:
         async with slots:
-            output = await chain.ainvoke(given(example), config)
+            output = await chain.ainvoke(given(example), counted)
         return (await _judge(metric, example, output)).score
 
     fit = await afit(

@@ -1,0 +1,98 @@
+"""Counts a chain's own model calls in tg_core's usage and holds them to its budgets."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+from uuid import UUID
+
+from langchain_core.callbacks import BaseCallbackHandler
+
+from tg_core.engine.usage import Reservation, estimate_tokens
+
+
+def _text_of(messages: list[list[Any]]) -> str:
+    return "\n".join(str(getattr(m, "content", m)) for batch in messages for m in batch)
+
+
+def _tokens(response: Any) -> tuple[int | None, int | None]:
+    usage = (getattr(response, "llm_output", None) or {}).get("token_usage") or {}
+    if usage:
+        return usage.get("prompt_tokens"), usage.get("completion_tokens")
+    for batch in getattr(response, "generations", None) or []:
+        for generation in batch:
+            meta = getattr(getattr(generation, "message", None), "usage_metadata", None)
+            if meta:
+                return meta.get("input_tokens"), meta.get("output_tokens")
+    return None, None
+
+
+class UsageCallbackHandler(BaseCallbackHandler):
+    """Makes a chain's model calls count like tg_core's own: in every usage scope, and refused
+    with :class:`~tg_core.BudgetExceeded` before a call that would pass a budget.
+
+    Example:
+        >>> import tg_core as tg
+        >>> from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+        >>> model = GenericFakeChatModel(messages=iter(["hi"]))
+        >>> with tg.track_usage("chain") as scope:
+        ...     _ = model.invoke("hello", config={"callbacks": [UsageCallbackHandler()]})
+        >>> scope.usage.calls
+        1
+    """
+
+    run_inline = True
+    raise_error = True  # a BudgetExceeded must stop the chain, not be logged
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._held: dict[UUID, tuple[Reservation, float, str]] = {}
+
+    def _hold(self, run_id: UUID, text: str, kwargs: dict[str, Any]) -> None:
+        params = kwargs.get("invocation_params") or {}
+        max_tokens = params.get("max_tokens") or params.get("max_completion_tokens") or 0
+        reservation = Reservation(estimate_tokens(text) + int(max_tokens))
+        with self._lock:
+            self._held[run_id] = (reservation, time.perf_counter(), text)
+
+    def _settle(self, run_id: UUID, response: Any = None, failed: bool = False) -> None:
+        with self._lock:
+            held = self._held.pop(run_id, None)
+        if held is None:
+            return
+        reservation, started, text = held
+        prompt, completion = _tokens(response) if response is not None else (None, None)
+        answer = ""
+        if response is not None and getattr(response, "generations", None):
+            answer = "".join(getattr(g, "text", "") for g in response.generations[0])
+        reservation.settle(
+            prompt_tokens=prompt
+            if prompt is not None
+            else (0 if failed else estimate_tokens(text)),
+            completion_tokens=completion if completion is not None else estimate_tokens(answer),
+            cost_usd=0.0 if failed else None,
+            latency_s=time.perf_counter() - started,
+            failed=failed,
+        )
+
+    def on_chat_model_start(
+        self, serialized: Any, messages: list[list[Any]], *, run_id: UUID, **kwargs: Any
+    ) -> None:
+        """Hold the call against the budgets (raises BudgetExceeded past one)."""
+        self._hold(run_id, _text_of(messages), kwargs)
+
+    def on_llm_start(
+        self, serialized: Any, prompts: list[str], *, run_id: UUID, **kwargs: Any
+    ) -> None:
+        """Hold a text model call against the budgets."""
+        self._hold(run_id, "\n".join(prompts), kwargs)
+
+    def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        """Count what the call used."""
+        self._settle(run_id, response)
+
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """Count a failed call."""
+        self._settle(run_id, failed=True)
