@@ -34,7 +34,7 @@ def measure(ctx: Context) -> dict[str, Any]:
                 "base_url": server.base_url,
                 "batches": [{"batch": BATCH, "start": 100}],
                 "steps": STEPS,
-                "warmup": False,
+                "warmup": True,  # one call first, so litellm's import is not in the timing
                 "engine": engine,
                 "cache_dir": str(cache / "answers"),
             }

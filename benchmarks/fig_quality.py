@@ -11,7 +11,7 @@ from tg_core.train import batch_indices
 from .context import Context
 from .drivers.common import STARTING_PROMPT
 from .proxy import CountingProxy
-from .quality_adapters import ADAPTERS, run_adapter
+from .quality_runs import DEFAULT_RUNS, QUALITY_RUNS
 from .stats import secs, table
 from .svg import bar_chart
 
@@ -37,10 +37,11 @@ def _server() -> Any:
     return ensure_server()
 
 
-def _row(label: str, result: dict[str, Any], process_s: float) -> dict[str, Any]:
+def _row(key: str, result: dict[str, Any], process_s: float) -> dict[str, Any]:
     server = result["server"]
     return {
-        "label": label,
+        "key": key,
+        "label": QUALITY_RUNS[key].label,
         "initial_val": result["initial_val"],
         "best_val": result["best_val"],
         "final_prompt": result["final_prompt"],
@@ -54,11 +55,36 @@ def _row(label: str, result: dict[str, Any], process_s: float) -> dict[str, Any]
         "evaluated_by": result.get("evaluated_by", "shared"),
         "test_start": result.get("test_start"),
         "test_final": result.get("test_final"),
+        "test_calls": (result.get("test_server") or {}).get("requests"),
     }
 
 
-def measure(ctx: Context, settings: QualitySettings | None = None) -> dict[str, Any]:
-    """Optimize with each library through a counting proxy, then score every prompt on test."""
+def _placeholder(key: str, why: str) -> dict[str, Any]:
+    return {"key": key, "label": QUALITY_RUNS[key].label, "not_measured": why}
+
+
+def _optimize(ctx: Context, key: str, common: dict[str, Any]) -> dict[str, Any]:
+    run = QUALITY_RUNS[key]
+    why = run.missing()
+    if why:
+        return _placeholder(key, why)
+    print(f"  quality: optimizing with {run.label}", flush=True)
+    args = {**common, "cache_dir": str(ctx.work / f"quality-{key}-cache")}
+    result, process_s = ctx.run(run.library, args, script=run.script, timeout=4 * 3600)
+    return _row(key, result, process_s)
+
+
+def measure(
+    ctx: Context,
+    settings: QualitySettings | None = None,
+    keys: tuple[str, ...] = DEFAULT_RUNS,
+    previous: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Optimize with each chosen run through a counting proxy, then score prompts on test.
+
+    Rows of runs not chosen now are taken from ``previous`` (the stored result) when it used
+    the same settings, so runs can be measured in separate invocations.
+    """
     s = settings or QualitySettings()
     server = _server()
     proxy = CountingProxy(server.base_url).start()
@@ -70,35 +96,25 @@ def measure(ctx: Context, settings: QualitySettings | None = None) -> dict[str, 
         "max_tokens": s.max_tokens,
         "train_range": list(s.train_range),
         "val_range": list(s.val_range),
+        "test_range": list(s.test_range),
         "steps": s.steps,
         "batch_size": s.batch_size,
         "seed": s.seed,
         "batches": batches,
     }
-    rows: list[dict[str, Any]] = []
+    old: dict[str, dict[str, Any]] = {}
+    if previous and previous.get("settings") == asdict(s):
+        old = {r["key"]: r for r in previous["rows"] if "key" in r}
+    fresh: dict[str, dict[str, Any]] = {}
     try:
-        for label, lib in (("tg_core", "tg_core"), ("TextGrad 0.1.8", "textgrad")):
-            print(f"  quality: optimizing with {label}", flush=True)
-            cache = str(ctx.work / f"quality-{lib}-cache")
-            result, process_s = ctx.run(
-                lib, {**common, "cache_dir": cache}, kind="quality", timeout=4 * 3600
-            )
-            rows.append(_row(label, result, process_s))
-        for name in ADAPTERS:
-            print(f"  quality: optimizing with {name}", flush=True)
-            outcome = run_adapter(ctx, name, common)
-            rows.append(_row(name, outcome[0], outcome[1]) if outcome else {"label": name})
-        shared = [r for r in rows if r.get("evaluated_by") == "shared"]
+        for key in keys:
+            fresh[key] = _optimize(ctx, key, common)
+        shared = [r for r in fresh.values() if r.get("evaluated_by") == "shared"]
         prompts = [STARTING_PROMPT, *[r["final_prompt"] for r in shared]]
         print(f"  quality: test accuracy of {len(set(prompts))} prompt(s)", flush=True)
         evaluation, _ = ctx.run(
             "tg_core",
-            {
-                **common,
-                "test_range": list(s.test_range),
-                "prompts": prompts,
-                "cache_dir": str(EVAL_CACHE),
-            },
+            {**common, "prompts": prompts, "cache_dir": str(EVAL_CACHE)},
             script="quality_eval.py",
             timeout=6 * 3600,
         )
@@ -108,6 +124,14 @@ def measure(ctx: Context, settings: QualitySettings | None = None) -> dict[str, 
     for r in shared:
         r["test_start"] = scores[STARTING_PROMPT]
         r["test_final"] = scores[r["final_prompt"]]
+    rows = []
+    for key in QUALITY_RUNS:
+        if key in fresh:
+            rows.append(fresh[key])
+        elif key in old:
+            rows.append(old[key])
+        else:
+            rows.append(_placeholder(key, f"not run yet (--quality-runs {key})"))
     return {
         "settings": asdict(s),
         "model": server.model_alias,
@@ -122,6 +146,10 @@ def _pct(score: dict[str, Any] | None) -> str:
     return f"{100 * score['accuracy']:.0f}% ({score['correct']}/{score['n']})"
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split()).replace("`", "'")
+
+
 def _val(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.0f}%"
 
@@ -130,12 +158,12 @@ def render(data: dict[str, Any], figures: Path) -> str:
     """The quality table, a chart of test accuracy, and the final prompts."""
     s = data["settings"]
     rows = data["rows"]
-    measured = [r for r in rows if "final_prompt" in r]
+    measured = [r for r in rows if "not_measured" not in r]
     chart = figures / "quality_accuracy.svg"
     bar_chart(
         chart,
         "BBH object counting, test accuracy (%)",
-        [r["label"] for r in measured],
+        [r["label"].split(" + ")[0] for r in measured],
         {
             "starting prompt": [100 * (r["test_start"] or {}).get("accuracy", 0) for r in measured],
             "optimized prompt": [
@@ -166,13 +194,13 @@ def render(data: dict[str, Any], figures: Path) -> str:
                 f"{r['prompt_tokens']:,} / {r['completion_tokens']:,}",
                 secs(r["wall_s"]),
             ]
-            if "final_prompt" in r
-            else [r["label"], "not measured", "—", "—", "—", "—", "—", "—"]
+            if "not_measured" not in r
+            else [r["label"], f"not measured: {r['not_measured']}", "—", "—", "—", "—", "—", "—"]
             for r in rows
         ],
     )
     ev = data["evaluation"]
-    prompts = "\n".join(f"- **{r['label']}**: `{r['final_prompt']}`" for r in measured)
+    prompts = "\n".join(f"- **{r['label']}**: `{_one_line(r['final_prompt'])}`" for r in measured)
     steps = "\n".join(
         f"- {r['label']} step {h['step']} (batch {h['batch']}): "
         f"{'kept' if h['accepted'] else 'not kept'}, {h['reason']}"
@@ -192,9 +220,12 @@ def render(data: dict[str, Any], figures: Path) -> str:
             "Calls, tokens and wall time are those of the optimization run (training batches, "
             "backward, updates and validation), counted by a proxy in front of the model server; "
             "tokens are the server's own counts. Test accuracy is measured afterwards for every "
-            "distinct prompt by one shared evaluator (the same requests whichever library produced "
-            f"the prompt); that evaluation made {ev['server']['requests']} calls in "
-            f"{secs(ev['wall_s'])} s.",
+            "distinct system prompt by one shared evaluator (the same requests whichever library "
+            "produced the prompt; answers are cached on disk, so a prompt already scored costs "
+            f"nothing): the last evaluation made {ev['server']['requests']} calls in "
+            f"{secs(ev['wall_s'])} s. The DSPy program is not a system prompt but a signature "
+            "rendered by DSPy's adapter, so it is tested through DSPy itself "
+            "(ChainOfThought; an answer DSPy cannot parse counts as wrong).",
             "Final prompts:",
             prompts,
             "Steps:",

@@ -36,6 +36,7 @@ def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "wall_s": median([r["wall_s"] for r in runs]),
         "all_wall_s": [r["wall_s"] for r in runs],
         "phases": {p: step[p] for p in PHASES},
+        "cpu_s": step.get("cpu_s"),
         "requests": middle["stats"]["requests"],
         "peak_in_flight": middle["stats"]["peak_in_flight"],
         "prompt_tokens": middle["stats"]["prompt_tokens"],
@@ -151,7 +152,11 @@ def render(data: dict[str, Any], figures: Path) -> str:
         ],
     )
     phases = table(
-        ["batch", *[f"{p} tg_core / TextGrad s" for p in PHASES]],
+        [
+            "batch",
+            *[f"{p} tg_core / TextGrad s" for p in PHASES],
+            "client CPU tg_core / TextGrad s",
+        ],
         [
             [
                 r["batch"],
@@ -159,6 +164,7 @@ def render(data: dict[str, Any], figures: Path) -> str:
                     f"{secs(r['tg_core']['phases'][p])} / {secs(r['textgrad']['phases'][p])}"
                     for p in PHASES
                 ],
+                f"{secs(r['tg_core'].get('cpu_s') or 0)} / {secs(r['textgrad'].get('cpu_s') or 0)}",
             ]
             for r in rows
         ],

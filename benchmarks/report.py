@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from . import fig_cache, fig_import, fig_overhead, fig_quality, fig_step
+from .observations import observations
 from .summary import summary_table
 
 SECTIONS = {
@@ -85,6 +86,8 @@ def write_report(path: Path, results: Path, command: str) -> None:
         METHOD,
         "## Targets",
         summary_table(sections),
+        "## Where tg_core is ahead, and where it is not",
+        observations(sections),
         "## Machine",
         _machine(sections),
         _venv(sections),

@@ -15,7 +15,8 @@ from typing import Any
 from . import fig_cache, fig_import, fig_overhead, fig_quality, fig_step
 from .context import Context
 from .machine import describe
-from .report import write_report
+from .quality_runs import DEFAULT_RUNS, QUALITY_RUNS
+from .report import load_sections, write_report
 from .textgrad_env import TextGradEnv, ensure_textgrad_env
 
 HERE = Path(__file__).resolve().parent
@@ -36,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="CI smoke: batch 1 and 8 only")
     mode.add_argument("--quality", action="store_true", help="the local-model quality run")
+    mode.add_argument(
+        "--report-only", action="store_true", help="rewrite RESULTS.md from the stored results"
+    )
     p.add_argument("--only", default="", help="comma-separated sections: " + ",".join(FULL))
     p.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
     p.add_argument("--out", type=Path, default=None, help="default: benchmarks/ (quick: out/quick)")
@@ -49,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--val-size", type=int, default=10, help="quality: validation examples")
     p.add_argument("--test-size", type=int, default=100, help="quality: test examples")
     p.add_argument("--max-tokens", type=int, default=200, help="quality: max_tokens per call")
+    p.add_argument(
+        "--quality-runs",
+        default=",".join(DEFAULT_RUNS),
+        help="quality: comma-separated runs among " + ",".join(QUALITY_RUNS),
+    )
     return p
 
 
@@ -76,6 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     out = args.out or (HERE / "out" / "quick" if args.quick else HERE)
     results = out / "results"
+    if args.report_only:
+        write_report(out / "RESULTS.md", results, "python -m benchmarks.run")
+        return 0
     mode = "quick" if args.quick else "quality" if args.quality else "full"
     work = Path(tempfile.mkdtemp(prefix="tg-bench-"))
     env = ensure_textgrad_env(work, full=args.textgrad_full_install)
@@ -94,8 +106,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             batch_size=args.batch_size,
             max_tokens=args.max_tokens,
         )
+        keys = tuple(k for k in args.quality_runs.split(",") if k)
+        unknown = [k for k in keys if k not in QUALITY_RUNS]
+        if unknown:
+            raise SystemExit(f"unknown quality runs: {unknown}; known: {list(QUALITY_RUNS)}")
+        stored = load_sections(results).get("quality", {}).get("data")
         sections: dict[str, Callable[[Context], dict[str, Any]]] = {
-            "quality": lambda c: fig_quality.measure(c, settings)
+            "quality": lambda c: fig_quality.measure(c, settings, keys, stored)
         }
     else:
         sections = dict(QUICK if args.quick else FULL)

@@ -89,6 +89,7 @@ class Phases:
 
     def __init__(self) -> None:
         self.start = time.perf_counter()
+        self._cpu_start = time.process_time()
         self._last = self.start
         self.seconds: dict[str, float] = {}
 
@@ -102,6 +103,11 @@ class Phases:
     def total(self) -> float:
         """Seconds from start to the last mark."""
         return self._last - self.start
+
+    @property
+    def cpu(self) -> float:
+        """CPU seconds this process used since start (all its threads)."""
+        return time.process_time() - self._cpu_start
 
 
 def count_nodes(root: Any) -> int:

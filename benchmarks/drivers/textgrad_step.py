@@ -64,7 +64,7 @@ def one_step(model: Any, loss_fn: Any, optimizer: Any, batch: list[str]) -> dict
     optimizer.step()
     optimizer.zero_grad()
     phases.mark("update")
-    return {"wall_s": phases.total, **phases.seconds}
+    return {"wall_s": phases.total, "cpu_s": phases.cpu, **phases.seconds}
 
 
 def run(args: dict[str, Any]) -> dict[str, Any]:

@@ -42,7 +42,7 @@ async def one_step(
     await optimizer.astep()
     optimizer.zero_grad()
     phases.mark("update")
-    return {"wall_s": phases.total, **phases.seconds}
+    return {"wall_s": phases.total, "cpu_s": phases.cpu, **phases.seconds}
 
 
 async def run(args: dict[str, Any]) -> dict[str, Any]:
