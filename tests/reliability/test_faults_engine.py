@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-import tg_core.engine.litellm_engine as litellm_engine
+import tg_core.engine.retry as retry
 from tg_core.engine.cache import ResponseCache
 from tg_core.engine.litellm_engine import LiteLLMEngine
 from tg_core.engine.usage import Budget, track_usage
@@ -67,7 +67,7 @@ async def test_retry_after_header_sets_the_wait(sim: MakeSim, engine_for: MakeEn
 async def test_retry_after_is_capped(
     sim: MakeSim, engine_for: MakeEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(litellm_engine, "_MAX_BACKOFF_S", 0.2)
+    monkeypatch.setattr(retry, "MAX_BACKOFF_S", 0.2)
     server = sim(FaultPlan(script=["http_429"], retry_after=3600))
     started = time.monotonic()
     await engine_for(server).agenerate(QUESTION)

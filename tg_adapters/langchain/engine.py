@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import random
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,11 +11,12 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from tg_core import EngineLM
 from tg_core._async import run_sync
 from tg_core.engine.content import content_parts, content_text
-from tg_core.engine.guard import guarded_attempt, report_usage
+from tg_core.engine.guard import report_usage
 from tg_core.engine.litellm_engine import to_engine_error
 from tg_core.engine.overrides import active_override
 from tg_core.engine.registry import as_engine
-from tg_core.errors import EngineError, TgCoreError, TransientEngineError, UserError
+from tg_core.engine.retry import call_with_retries
+from tg_core.errors import TgCoreError, UserError
 
 from .values import message_text
 
@@ -108,25 +107,14 @@ class ChatModelEngine(EngineLM):
                 report_usage(int(usage.get("input_tokens", 0)), int(usage.get("output_tokens", 0)))
             return message_text(reply)
 
-        for attempt_no in range(self.max_retries + 1):
-            try:
-                return await guarded_attempt(
-                    prompt_text, max_tokens if isinstance(max_tokens, int) else None, attempt
-                )
-            except TransientEngineError as exc:
-                if attempt_no >= self.max_retries:
-                    raise EngineError(
-                        f"gave up after {attempt_no + 1} attempts ({exc})",
-                        engine=self.model_string,
-                        status=exc.status,
-                        body=exc.body,
-                        hint="the model kept failing; raise max_retries or try later",
-                    ) from exc
-                delay = exc.retry_after
-                if delay is None:
-                    delay = self.backoff_s * (2**attempt_no) * (0.5 + random.random())
-                await asyncio.sleep(min(delay, 30.0))
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await call_with_retries(
+            attempt,
+            engine=self.model_string,
+            prompt_text=prompt_text,
+            max_tokens=max_tokens if isinstance(max_tokens, int) else None,
+            max_retries=self.max_retries,
+            backoff_s=self.backoff_s,
+        )
 
 
 def as_tg_engine(engine: Any) -> Any:

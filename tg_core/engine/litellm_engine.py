@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import random
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,8 +14,9 @@ from ..secrets import redact_text
 from .base import EngineLM
 from .cache import ResponseCache, cache_key
 from .content import content_parts, content_text
-from .guard import guarded_attempt, report_usage
+from .guard import report_usage
 from .overrides import active_override
+from .retry import call_with_retries
 from .usage import dollar_budget_active, estimate_tokens, record_cache_hit
 
 DEFAULT_SYSTEM_PROMPT = "You are a helpful, creative, and smart assistant."
@@ -186,27 +186,15 @@ class LiteLLMEngine(EngineLM):
             text, finish[0] = await self._complete(messages, settings)
             return text
 
-        attempt_no = 0
-        while True:
-            try:
-                text = await guarded_attempt(
-                    prompt_text, settings.get("max_tokens"), attempt, self._least_cost(prompt_text)
-                )
-                break
-            except TransientEngineError as exc:
-                if attempt_no >= self.max_retries:
-                    raise EngineError(
-                        f"gave up after {attempt_no + 1} attempts ({exc})",
-                        engine=self.model_string,
-                        status=exc.status,
-                        body=exc.body,
-                        hint="the provider kept failing; raise max_retries or try later",
-                    ) from exc
-                delay = exc.retry_after
-                if delay is None:
-                    delay = self.backoff_s * (2**attempt_no) * (0.5 + random.random())
-                await asyncio.sleep(min(delay, _MAX_BACKOFF_S))
-                attempt_no += 1
+        text = await call_with_retries(
+            attempt,
+            engine=self.model_string,
+            prompt_text=prompt_text,
+            max_tokens=settings.get("max_tokens"),
+            max_retries=self.max_retries,
+            backoff_s=self.backoff_s,
+            cost_estimate=self._least_cost(prompt_text),
+        )
         if self.cache is not None and text and finish[0] not in _PARTIAL_FINISH:
             await asyncio.to_thread(self.cache.set, key, text)
         return text
