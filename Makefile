@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 SHARED_DATA := $(wildcard ../shared/data)
 DATA_FLAG := $(if $(SHARED_DATA),--data-dir $(SHARED_DATA),)
 
-.PHONY: install demo test lint typecheck unit integration bench-quick bench local-start local-stop clean
+.PHONY: install demo test lint typecheck unit integration bench bench-quick local-start local-stop clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,10 +22,17 @@ demo: install
 	$(PY) -m tg_core local start
 	$(PY) -m tg_core demo $(DATA_FLAG)
 
-## Every check: lint, format, types, unit tests, integration tests on the local model, quick benchmark.
+## Every check: lint, format, types, unit and integration tests, and the quick benchmark gate.
 test: install lint typecheck
 	$(PY) -m pytest tests -q -ra
-	$(PY) -m tg_core local stop || true
+	$(PY) -m benchmarks.run --quick
+
+## Benchmarks side by side with TextGrad 0.1.8 (installed in its own venv): see benchmarks/RESULTS.md.
+bench: install
+	$(PY) -m benchmarks.run
+
+bench-quick: install
+	$(PY) -m benchmarks.run --quick
 
 lint: install
 	$(PY) -m ruff check tg_core tg_adapters tests examples benchmarks
