@@ -44,7 +44,7 @@ def test_missing_tags_get_one_repair_then_succeed() -> None:
     assert p.value == "better"
     assert report.updates[0].attempts == 2
     assert "could not be used" in engine.prompts[1]
-    assert report.updates[0].prompt_ids == ["optimizer_update@1", "optimizer_repair@1"]
+    assert report.updates[0].prompt_ids == ["optimizer_update@2", "optimizer_repair@1"]
 
 
 @pytest.mark.parametrize(
