@@ -16,3 +16,23 @@ def machine_home(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("TG_CORE_HOME", SESSION_HOME)
     else:
         monkeypatch.delenv("TG_CORE_HOME", raising=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def local_server() -> object:
+    """Start (or find) the machine's local server once, owned by this test session if started here.
+
+    A server found running belongs to whoever started it; one started here lives until the
+    session ends, so no test loses its server when another process exits.
+    """
+    from tg_core.local import ensure_server
+
+    saved = os.environ.pop("TG_CORE_HOME", None)
+    try:
+        if SESSION_HOME:
+            os.environ["TG_CORE_HOME"] = SESSION_HOME
+        return ensure_server(timeout=600)
+    finally:
+        os.environ.pop("TG_CORE_HOME", None)
+        if saved is not None:
+            os.environ["TG_CORE_HOME"] = saved
