@@ -108,8 +108,18 @@ def render(data: dict[str, Any], figures: Path) -> str:
             for v in variants
         ],
     )
+    about = (
+        "The step of figure 1 on a bigger batch, with an engine that answers at once: a "
+        "subclass of each library's `EngineLM` whose sync `generate` returns fixed text with "
+        'update tags ("tg_core, async engine" overrides `agenerate` instead). Each sample adds '
+        "three nodes (question, answer, loss): 332 samples make 999 nodes, 3,332 make 9,999. "
+        "Each process first runs 128 samples (worker threads, prompt files), then the timed "
+        "pass, then a pass under tracemalloc for memory; best of "
+        f"{data['repetitions']} processes. Forward includes the losses."
+    )
     return "\n\n".join(
         [
+            about,
             f"![overhead seconds](figures/{time_chart.name})",
             seconds,
             "`vs TextGrad` is total time over TextGrad's (below 1 is faster).",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -79,15 +80,17 @@ def measure(
     settings: QualitySettings | None = None,
     keys: tuple[str, ...] = DEFAULT_RUNS,
     previous: dict[str, Any] | None = None,
+    save: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Optimize with each chosen run through a counting proxy, then score prompts on test.
 
     Rows of runs not chosen now are taken from ``previous`` (the stored result) when it used
-    the same settings, so runs can be measured in separate invocations.
+    the same settings, so runs can be measured in separate invocations; ``save`` gets the
+    data after every run, so a failure later keeps what was measured.
     """
     s = settings or QualitySettings()
     server = _server()
-    proxy = CountingProxy(server.base_url).start()
+    proxy = CountingProxy(lambda: _server().base_url).start()
     n_train = s.train_range[1] - s.train_range[0]
     batches = [batch_indices(i, n_train, s.batch_size, s.seed)[1] for i in range(s.steps)]
     common = {
@@ -102,17 +105,33 @@ def measure(
         "seed": s.seed,
         "batches": batches,
     }
-    old: dict[str, dict[str, Any]] = {}
+    rows: dict[str, dict[str, Any]] = {}
+    evaluation = None
     if previous and previous.get("settings") == asdict(s):
-        old = {r["key"]: r for r in previous["rows"] if "key" in r}
-    fresh: dict[str, dict[str, Any]] = {}
+        rows = {r["key"]: r for r in previous["rows"] if "not_measured" not in r}
+        evaluation = previous.get("evaluation")
+
+    def snapshot() -> dict[str, Any]:
+        ordered = [
+            rows.get(key) or _placeholder(key, f"not run yet (--quality-runs {key})")
+            for key in QUALITY_RUNS
+        ]
+        return {
+            "settings": asdict(s),
+            "model": server.model_alias,
+            "rows": ordered,
+            "evaluation": evaluation,
+        }
+
     try:
         for key in keys:
-            fresh[key] = _optimize(ctx, key, common)
-        shared = [r for r in fresh.values() if r.get("evaluated_by") == "shared"]
+            rows[key] = _optimize(ctx, key, common)
+            if save is not None:
+                save(snapshot())
+        shared = [r for r in rows.values() if r.get("evaluated_by") == "shared"]
         prompts = [STARTING_PROMPT, *[r["final_prompt"] for r in shared]]
         print(f"  quality: test accuracy of {len(set(prompts))} prompt(s)", flush=True)
-        evaluation, _ = ctx.run(
+        result, _ = ctx.run(
             "tg_core",
             {**common, "prompts": prompts, "cache_dir": str(EVAL_CACHE)},
             script="quality_eval.py",
@@ -120,24 +139,12 @@ def measure(
         )
     finally:
         proxy.stop()
-    scores = evaluation["results"]
+    scores = result["results"]
     for r in shared:
         r["test_start"] = scores[STARTING_PROMPT]
         r["test_final"] = scores[r["final_prompt"]]
-    rows = []
-    for key in QUALITY_RUNS:
-        if key in fresh:
-            rows.append(fresh[key])
-        elif key in old:
-            rows.append(old[key])
-        else:
-            rows.append(_placeholder(key, f"not run yet (--quality-runs {key})"))
-    return {
-        "settings": asdict(s),
-        "model": server.model_alias,
-        "rows": rows,
-        "evaluation": {"wall_s": evaluation["wall_s"], "server": evaluation["server"]},
-    }
+    evaluation = {"wall_s": result["wall_s"], "server": result["server"]}
+    return snapshot()
 
 
 def _pct(score: dict[str, Any] | None) -> str:
@@ -199,7 +206,7 @@ def render(data: dict[str, Any], figures: Path) -> str:
             for r in rows
         ],
     )
-    ev = data["evaluation"]
+    ev = data["evaluation"] or {"server": {"requests": 0}, "wall_s": 0.0}
     prompts = "\n".join(f"- **{r['label']}**: `{_one_line(r['final_prompt'])}`" for r in measured)
     steps = "\n".join(
         f"- {r['label']} step {h['step']} (batch {h['batch']}): "

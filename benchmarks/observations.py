@@ -68,10 +68,12 @@ def _overhead(data: dict[str, Any]) -> list[str]:
             out.append(
                 f"Overhead at {size}: with the TextGrad-style engine (a sync `generate`) tg_core "
                 f"takes {secs(ours['wall_s'])} s against TextGrad's {secs(theirs['wall_s'])} s "
-                f"({times(t)}), mostly in backward ({secs(ours['backward'])} s). Every call of a "
-                "sync engine is handed to a worker thread and back, under the concurrency "
-                "limit and usage accounting. With an engine that implements `agenerate` it "
-                f"takes {secs(async_['wall_s'])} s."
+                f"({times(t)}), mostly in backward ({secs(ours['backward'])} s). The calls of a "
+                "sync engine finish one by one in worker threads, and the backward scheduler "
+                "(`tg_core/graph.py`) waits with `asyncio.wait(pending, FIRST_COMPLETED)` in a "
+                "loop, which registers a callback on every pending task each time: the cost "
+                "grows with pending tasks × rounds. With an engine that implements `agenerate` "
+                f"(calls finish in waves) it takes {secs(async_['wall_s'])} s."
             )
         m = ratio(ours["traced_peak_mb"], theirs["traced_peak_mb"])
         if m > 1.0:

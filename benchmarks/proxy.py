@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+RETRIES = 5
 
 
 class Counters:
@@ -23,6 +27,7 @@ class Counters:
         with self.lock:
             self.requests = 0
             self.errors = 0
+            self.retried = 0
             self.prompt_tokens = 0
             self.completion_tokens = 0
             self.busy_s = 0.0
@@ -35,6 +40,7 @@ class Counters:
             return {
                 "requests": self.requests,
                 "errors": self.errors,
+                "retried": self.retried,
                 "prompt_tokens": self.prompt_tokens,
                 "completion_tokens": self.completion_tokens,
                 "busy_s": round(self.busy_s, 3),
@@ -46,11 +52,14 @@ class CountingProxy:
     """Forwards ``/v1/...`` to ``upstream`` (an ``http://host:port/v1`` URL) and counts.
 
     ``GET /v1/stats`` and ``POST /v1/stats/reset`` answer from the proxy itself, like the
-    simulated server, so drivers read both the same way.
+    simulated server, so drivers read both the same way. ``upstream`` may be a function
+    returning the URL: when the upstream server goes away (a shared server restarted on
+    another port), the proxy asks it again and retries the request.
     """
 
-    def __init__(self, upstream: str, timeout: float = 900.0) -> None:
-        self.upstream = upstream.rstrip("/")
+    def __init__(self, upstream: str | Callable[[], str], timeout: float = 900.0) -> None:
+        self._resolve = upstream if callable(upstream) else (lambda: upstream)
+        self.upstream = self._resolve().rstrip("/")
         self.timeout = timeout
         self.counters = Counters()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -103,12 +112,6 @@ class CountingProxy:
 
             def _forward(self, body: bytes | None) -> None:
                 path = self.path[3:] if self.path.startswith("/v1") else self.path
-                request = urllib.request.Request(
-                    proxy.upstream + path,
-                    data=body,
-                    method="POST" if body is not None else "GET",
-                    headers={"Content-Type": "application/json"},
-                )
                 counters = proxy.counters
                 chat = path.rstrip("/").endswith("/chat/completions")
                 with counters.lock:
@@ -116,11 +119,7 @@ class CountingProxy:
                     counters.peak_in_flight = max(counters.peak_in_flight, counters.in_flight)
                 started = time.perf_counter()
                 try:
-                    with urllib.request.urlopen(request, timeout=proxy.timeout) as reply:
-                        status, data = reply.status, reply.read()
-                        ctype = reply.headers.get("Content-Type", "application/json")
-                except urllib.error.HTTPError as exc:
-                    status, data, ctype = exc.code, exc.read(), "application/json"
+                    status, data, ctype = proxy.send(path, body)
                 finally:
                     with counters.lock:
                         counters.in_flight -= 1
@@ -137,6 +136,37 @@ class CountingProxy:
                         counters.errors += int(status >= 400)
                         counters.prompt_tokens += int(usage.get("prompt_tokens") or 0)
                         counters.completion_tokens += int(usage.get("completion_tokens") or 0)
-                self._reply(status, data, ctype)
+                try:
+                    self._reply(status, data, ctype)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting
 
         return Handler
+
+    def send(self, path: str, body: bytes | None) -> tuple[int, bytes, str]:
+        """Forward one request; on a lost upstream, look it up again and retry."""
+        problem = ""
+        for attempt in range(RETRIES + 1):
+            request = urllib.request.Request(
+                self.upstream + path,
+                data=body,
+                method="POST" if body is not None else "GET",
+                headers={"Content-Type": "application/json"},
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout) as reply:
+                    ctype = reply.headers.get("Content-Type", "application/json")
+                    return reply.status, reply.read(), ctype
+            except urllib.error.HTTPError as exc:
+                return exc.code, exc.read(), "application/json"
+            except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+                problem = repr(exc)
+                with self.counters.lock:
+                    self.counters.retried += 1
+                time.sleep(min(30.0, 2.0 * (attempt + 1)))
+                try:
+                    self.upstream = self._resolve().rstrip("/")
+                except Exception as again:  # keep the old address and try once more
+                    problem += f"; looking the server up again failed: {again!r}"
+        error = {"error": {"message": f"upstream unavailable: {problem}", "type": "proxy_error"}}
+        return 502, json.dumps(error).encode(), "application/json"

@@ -111,8 +111,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if unknown:
             raise SystemExit(f"unknown quality runs: {unknown}; known: {list(QUALITY_RUNS)}")
         stored = load_sections(results).get("quality", {}).get("data")
+
+        def save(data: dict[str, Any]) -> None:
+            _store(results, "quality", data, machine, mode, env)
+
         sections: dict[str, Callable[[Context], dict[str, Any]]] = {
-            "quality": lambda c: fig_quality.measure(c, settings, keys, stored)
+            "quality": lambda c: fig_quality.measure(c, settings, keys, stored, save)
         }
     else:
         sections = dict(QUICK if args.quick else FULL)

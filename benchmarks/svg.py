@@ -15,7 +15,7 @@ COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#7f7f7f")
 def _nice_max(value: float) -> float:
     if value <= 0:
         return 1.0
-    exponent = 10 ** math.floor(math.log10(value))
+    exponent = float(10 ** math.floor(math.log10(value)))
     for step in (1, 2, 2.5, 5, 10):
         if value <= step * exponent:
             return step * exponent

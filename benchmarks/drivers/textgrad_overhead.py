@@ -24,13 +24,13 @@ from common import (
 from textgrad.engine import EngineLM
 
 
-class InstantEngine(EngineLM):
+class InstantEngine(EngineLM):  # type: ignore[misc]
     """A custom TextGrad engine: ``generate`` (and ``__call__``) return fixed text with tags."""
 
     model_string = "instant"
 
     def generate(self, prompt: Any, system_prompt: str | None = None, **kwargs: Any) -> str:
-        return FIXED_REPLY
+        return str(FIXED_REPLY)
 
     def __call__(self, prompt: Any, **kwargs: Any) -> str:
         return self.generate(prompt, **kwargs)

@@ -24,7 +24,7 @@ from textgrad.autograd.string_based_ops import StringBasedFunction
 from textgrad.engine.local_model_openai_api import ChatExternalClient
 
 
-class CappedClient(ChatExternalClient):
+class CappedClient(ChatExternalClient):  # type: ignore[misc]
     """``ChatExternalClient`` with a default ``max_tokens`` (TextGrad's own default is 2000)."""
 
     max_tokens = 200
@@ -35,7 +35,7 @@ class CappedClient(ChatExternalClient):
 
 
 def _check(prediction: Any, ground_truth_answer: Any) -> int:
-    return same_integer(str(prediction.value), str(ground_truth_answer.value))
+    return int(same_integer(str(prediction.value), str(ground_truth_answer.value)))
 
 
 def run(args: dict[str, Any]) -> dict[str, Any]:

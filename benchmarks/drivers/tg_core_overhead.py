@@ -34,7 +34,7 @@ class InstantEngine(tg.EngineLM):
     def generate(
         self, prompt: str | Sequence[Any], system_prompt: str | None = None, **kwargs: Any
     ) -> str:
-        return FIXED_REPLY
+        return str(FIXED_REPLY)
 
 
 class AsyncInstantEngine(InstantEngine):
@@ -43,7 +43,7 @@ class AsyncInstantEngine(InstantEngine):
     async def agenerate(
         self, prompt: str | Sequence[Any], system_prompt: str | None = None, **kwargs: Any
     ) -> str:
-        return FIXED_REPLY
+        return str(FIXED_REPLY)
 
 
 async def optimize_once(engine: tg.EngineLM, batch: list[str]) -> tuple[dict[str, float], int]:

@@ -26,7 +26,7 @@ from tg_core.train import afit
 
 
 def _check(prediction: tg.Variable, ground_truth_answer: tg.Variable) -> int:
-    return same_integer(str(prediction.value), str(ground_truth_answer.value))
+    return int(same_integer(str(prediction.value), str(ground_truth_answer.value)))
 
 
 async def run(args: dict[str, Any]) -> dict[str, Any]:
