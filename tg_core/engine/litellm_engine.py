@@ -137,7 +137,7 @@ class LiteLLMEngine(EngineLM):
             self.cache = None
 
     def __repr__(self) -> str:
-        return f"LiteLLMEngine({self.model_string!r}, cache={self.cache is not None})"
+        return f"{type(self).__name__}({self.model_string!r}, cache={self.cache is not None})"
 
     def generate(  # type: ignore[override]  # TextGrad names this argument `content`
         self, content: str | Sequence[Any], system_prompt: str | None = None, **kwargs: Any
