@@ -412,6 +412,9 @@ def test_stats_count_requests_tokens_and_statuses(server: SimServer, client: htt
             continue
         if response.status_code == 200:
             completion_tokens += response.json()["usage"]["completion_tokens"]
+    deadline = time.monotonic() + 5  # the server counts a request done just after replying
+    while server.stats().in_flight and time.monotonic() < deadline:
+        time.sleep(0.01)
     stats = server.stats()
     assert stats.requests == 4
     assert stats.completed == 2
