@@ -4,7 +4,9 @@ Everything runs on the embedded local model (Qwen2.5-Coder-0.5B-Instruct served 
 by ``tg_core.local.ensure_server()``): the program's calls, the backward pass and the
 optimizer. First one training example goes through the autograd path by hand (forward,
 loss, backward, the gradient on each predictor, one TGD step); then ``TextGradOptimizer``
-compiles the program on 6 training and 10 validation questions in 2 steps.
+compiles the program on 4 training and 6 validation questions in 2 steps of 2, keeping a
+step only if the validation score does not drop. The 0.5B model serves one request at a
+time on two cores, so the run takes several minutes; DSPy's cache makes a second run fast.
 
 Data comes from ``$TG_CORE_DATA_DIR`` (a folder with ``bbh/object_counting.json``) when set,
 else it is downloaded once. Run: ``python examples/dspy_two_stage.py``.
@@ -39,7 +41,7 @@ class DraftRefine(dspy.Module):
     def __init__(self) -> None:
         super().__init__()
         self.draft = dspy.ChainOfThought("question -> draft_answer")
-        self.refine = dspy.Predict("question, draft_answer -> answer", max_tokens=32)
+        self.refine = dspy.Predict("question, draft_answer -> answer", max_tokens=24)
 
     def forward(self, question: str) -> Any:
         draft = self.draft(question=question)
@@ -103,23 +105,23 @@ def main() -> None:
         f"openai/{LOCAL_MODEL_ALIAS}",
         api_base=server.base_url,
         api_key="EMPTY",
-        max_tokens=128,
+        max_tokens=112,
         temperature=0.0,
         # DSPy's default engine sends OpenAI's `max_completion_tokens`, which the
         # llama-cpp-python server ignores; the LiteLLM engine sends `max_tokens`.
         engine="litellm",
     )
     dspy.configure(lm=lm)
-    engine = DSPyLMEngine(lm, max_tokens=160)
+    engine = DSPyLMEngine(lm, max_tokens=128)
     tg.set_gradient_token_budget(1200)  # the local model's context is 4096 tokens
-    train, val = examples("train", 6), examples("val", 10)
+    train, val = examples("train", 4), examples("val", 6)
     student = DraftRefine()
 
     started, calls_before = time.perf_counter(), len(lm.history)
     by_hand(student, train[0], engine)
 
-    banner("6. compile: 6 train, 10 validation questions, 2 steps")
-    optimizer = TextGradOptimizer(metric, engine=engine, steps=2, batch_size=3, num_threads=2)
+    banner("6. compile: 4 training, 6 validation questions, 2 steps")
+    optimizer = TextGradOptimizer(metric, engine=engine, steps=2, batch_size=2, num_threads=2)
     optimized = optimizer.compile(student, trainset=train, valset=val)
     history = optimized.textgrad_history
     print(f"validation: {history.initial_score} -> best {history.best_score}")

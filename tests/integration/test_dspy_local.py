@@ -75,13 +75,13 @@ def test_compile_one_step_on_the_local_model(
         metric,
         engine=DSPyLMEngine(lm, max_tokens=160),
         steps=1,
-        batch_size=2,
+        batch_size=1,
         num_threads=1,
         run_dir=tmp_path / "run",
     )
     started = time.perf_counter()
     with dspy.context(lm=lm):
-        optimized = optimizer.compile(student, trainset=data[:2], valset=data[2:])
+        optimized = optimizer.compile(student, trainset=data[:1], valset=data[2:])
     wall = time.perf_counter() - started
     history = optimized.textgrad_history
     print(
