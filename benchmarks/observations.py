@@ -7,6 +7,10 @@ from typing import Any
 from .stats import ratio, secs, times
 
 
+def _and(items: list[str]) -> str:
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
 def _step(data: dict[str, Any]) -> list[str]:
     rows = data["rows"]
     out = []
@@ -23,7 +27,7 @@ def _step(data: dict[str, Any]) -> list[str]:
         )
         out.append(
             "Step time: tg_core is within 1.3× of the five-latency bound at batch "
-            f"{', '.join(str(b) for b in within) or 'none'}, but not beyond: at batch "
+            f"{_and([str(b) for b in within]) or 'none'}, but not beyond: at batch "
             f"{worst['batch']} it takes {secs(worst['tg_core']['wall_s'])} s "
             f"({times(worst['tg_core_over_bound'])} the bound) with "
             f"{worst['tg_core']['peak_in_flight']} requests in flight at the peak, so the "
