@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -107,7 +108,7 @@ def measure(
     }
     rows: dict[str, dict[str, Any]] = {}
     evaluation = None
-    if previous and previous.get("settings") == asdict(s):
+    if previous and previous.get("settings") == json.loads(json.dumps(asdict(s))):
         rows = {r["key"]: r for r in previous["rows"] if "not_measured" not in r}
         evaluation = previous.get("evaluation")
 
@@ -207,6 +208,17 @@ def render(data: dict[str, Any], figures: Path) -> str:
         ],
     )
     ev = data["evaluation"] or {"server": {"requests": 0}, "wall_s": 0.0}
+    starts = {r["label"]: r["initial_val"] for r in measured}
+    start_note = ""
+    if len(set(starts.values())) > 1:
+        shown = ", ".join(f"{k} {_val(v)}" for k, v in starts.items())
+        start_note = (
+            f"The same starting prompt scores differently on validation ({shown}): each "
+            "library sends its own request (TextGrad's OpenAI engine adds top_p=0.99 and zero "
+            "penalties and sends the question as a string; tg_core sends content parts; DSPy "
+            "and LangChain format their own messages), and the small model's greedy answers "
+            "change with it. Test accuracy uses one evaluator for every system prompt."
+        )
     prompts = "\n".join(f"- **{r['label']}**: `{_one_line(r['final_prompt'])}`" for r in measured)
     steps = "\n".join(
         f"- {r['label']} step {h['step']} (batch {h['batch']}): "
@@ -214,28 +226,28 @@ def render(data: dict[str, Any], figures: Path) -> str:
         for r in measured
         for h in r["history"]
     )
-    return "\n\n".join(
-        [
-            f"![quality](figures/{chart.name})",
-            f"Model `{data['model']}` (llama.cpp), temperature 0, max_tokens {s['max_tokens']}; "
-            f"{s['steps']} steps of batch {s['batch_size']} from the 50 train examples (the same "
-            f"batches for every run), validation on examples {s['val_range'][0]}-"
-            f"{s['val_range'][1] - 1} (a step is kept only if validation does not drop), test on "
-            f"examples {s['test_range'][0]}-{s['test_range'][1] - 1} "
-            f"({s['test_range'][1] - s['test_range'][0]} examples).",
-            body,
-            "Calls, tokens and wall time are those of the optimization run (training batches, "
-            "backward, updates and validation), counted by a proxy in front of the model server; "
-            "tokens are the server's own counts. Test accuracy is measured afterwards for every "
-            "distinct system prompt by one shared evaluator (the same requests whichever library "
-            "produced the prompt; answers are cached on disk, so a prompt already scored costs "
-            f"nothing): the last evaluation made {ev['server']['requests']} calls in "
-            f"{secs(ev['wall_s'])} s. The DSPy program is not a system prompt but a signature "
-            "rendered by DSPy's adapter, so it is tested through DSPy itself "
-            "(ChainOfThought; an answer DSPy cannot parse counts as wrong).",
-            "Final prompts:",
-            prompts,
-            "Steps:",
-            steps,
-        ]
-    )
+    parts = [
+        f"![quality](figures/{chart.name})",
+        f"Model `{data['model']}` (llama.cpp), temperature 0, max_tokens {s['max_tokens']}; "
+        f"{s['steps']} steps of batch {s['batch_size']} from the 50 train examples (the same "
+        f"batches for every run), validation on examples {s['val_range'][0]}-"
+        f"{s['val_range'][1] - 1} (a step is kept only if validation does not drop), test on "
+        f"examples {s['test_range'][0]}-{s['test_range'][1] - 1} "
+        f"({s['test_range'][1] - s['test_range'][0]} examples).",
+        body,
+        start_note,
+        "Calls, tokens and wall time are those of the optimization run (training batches, "
+        "backward, updates and validation), counted by a proxy in front of the model server; "
+        "tokens are the server's own counts. Test accuracy is measured afterwards for every "
+        "distinct system prompt by one shared evaluator (the same requests whichever library "
+        "produced the prompt; answers are cached on disk, so a prompt already scored costs "
+        f"nothing): the last evaluation made {ev['server']['requests']} calls in "
+        f"{secs(ev['wall_s'])} s. The DSPy program is not a system prompt but a signature "
+        "rendered by DSPy's adapter, so it is tested through DSPy itself "
+        "(ChainOfThought; an answer DSPy cannot parse counts as wrong).",
+        "Final prompts:",
+        prompts,
+        "Steps:",
+        steps,
+    ]
+    return "\n\n".join(p for p in parts if p)
