@@ -238,7 +238,9 @@ def render(data: dict[str, Any], figures: Path) -> str:
         start_note,
         "Calls, tokens and wall time are those of the optimization run (training batches, "
         "backward, updates and validation), counted by a proxy in front of the model server; "
-        "tokens are the server's own counts. Test accuracy is measured afterwards for every "
+        "tokens are the server's own counts (the server is shared with other work on this "
+        "machine, so wall times of runs made at different times compare only roughly). "
+        "Test accuracy is measured afterwards for every "
         "distinct system prompt by one shared evaluator (the same requests whichever library "
         "produced the prompt; answers are cached on disk, so a prompt already scored costs "
         f"nothing): the last evaluation made {ev['server']['requests']} calls in "

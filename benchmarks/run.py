@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -90,6 +91,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     mode = "quick" if args.quick else "quality" if args.quality else "full"
     work = Path(tempfile.mkdtemp(prefix="tg-bench-"))
+    try:
+        return _run(args, out, results, mode, work, started)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(
+    args: argparse.Namespace, out: Path, results: Path, mode: str, work: Path, started: float
+) -> int:
+    """The body of :func:`main`, with ``work`` as scratch space."""
     env = ensure_textgrad_env(work, full=args.textgrad_full_install)
     print(
         f"TextGrad venv: {env.mode}" + (f", built in {env.install_s:.0f} s" if env.created else ""),
