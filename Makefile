@@ -25,6 +25,7 @@ demo: install
 ## Every check: lint, format, types, unit and integration tests, and the quick benchmark gate.
 test: install lint typecheck
 	$(PY) -m pytest tests -q -ra
+	TG_CORE_HOME=$$(mktemp -d) $(PY) -m pytest -q --doctest-modules tg_core tg_adapters -p no:cacheprovider
 	$(PY) -m benchmarks.run --quick
 
 ## Benchmarks side by side with TextGrad 0.1.8 (installed in its own venv): see benchmarks/RESULTS.md.

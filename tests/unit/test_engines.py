@@ -233,7 +233,7 @@ def test_a_litellm_router_is_usable_as_an_engine(server: SimServer) -> None:
             {
                 "model_name": "pool",
                 "litellm_params": {
-                    "model": "openai/sim-model",
+                    "model": "openai/sim-router-model",  # a Router registers its models
                     "api_base": server.base_url,
                     "api_key": "sk-router-1234567",
                     "rpm": 1000,

@@ -11,6 +11,7 @@ from .bindings import (
     parameters,
     prefix_variables,
 )
+from .budgeted_lm import BudgetedLM, budgeted_program_lms
 from .engine import DSPyLMEngine, resolve_engine
 from .errors import DSPyAdapterError, ExampleFailed, MetricError, NotRecordedError
 from .history import StepSummary, TextGradHistory
@@ -23,6 +24,7 @@ from .tape import Tape
 
 __all__ = [
     "Attempt",
+    "BudgetedLM",
     "DSPyAdapterError",
     "DSPyLMEngine",
     "DSPyRecorder",
@@ -38,6 +40,7 @@ __all__ = [
     "TextGradHistory",
     "TextGradOptimizer",
     "ToolCall",
+    "budgeted_program_lms",
     "call_metric",
     "failure_loss",
     "feedback_loss",

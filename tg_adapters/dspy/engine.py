@@ -16,6 +16,7 @@ from tg_core.engine.registry import as_engine as core_as_engine
 from tg_core.errors import EngineError, TgCoreError
 
 from .errors import DSPyAdapterError
+from .lm_usage import call_usage
 
 
 @contextlib.contextmanager
@@ -42,29 +43,16 @@ def _first_text(outputs: Any) -> str | None:
     return None
 
 
-def _history_entry(lm: Any, outputs: Any) -> dict[str, Any] | None:
-    """The LM's history entry of this very call (DSPy stores the returned list in it)."""
-    history = list(getattr(lm, "history", None) or [])[-64:]
-    for entry in reversed(history):
-        if isinstance(entry, dict) and entry.get("outputs") is outputs:
-            return entry
-    return None
-
-
 def _report(lm: Any, outputs: Any) -> None:
-    entry = _history_entry(lm, outputs)
-    if entry is None:
+    used = call_usage(lm, outputs)
+    if used is None:
         return
-    if getattr(entry.get("response"), "cache_hit", False):
+    if used.cache_hit:
         report_usage(0, 0, 0.0)
         return
-    usage = entry.get("usage") or {}
-    prompt = usage.get("prompt_tokens")
-    completion = usage.get("completion_tokens")
-    if not isinstance(prompt, int) or not isinstance(completion, int):
+    if used.prompt_tokens is None or used.completion_tokens is None:
         return
-    cost = entry.get("cost")
-    report_usage(prompt, completion, float(cost) if isinstance(cost, (int, float)) else None)
+    report_usage(used.prompt_tokens, used.completion_tokens, used.cost_usd)
 
 
 class DSPyLMEngine(EngineLM):

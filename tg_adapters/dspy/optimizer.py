@@ -20,6 +20,7 @@ from tg_core.train import FitCallback, FitResult, afit
 from tg_core.variable import Variable
 
 from .bindings import named_parameters
+from .budgeted_lm import budgeted_program_lms
 from .engine import DSPyLMEngine, resolve_engine
 from .errors import DSPyAdapterError, ExampleFailed, MetricError
 from .history import TextGradHistory
@@ -75,7 +76,8 @@ class TextGradOptimizer(Teleprompter):  # type: ignore[misc]
         batch_size: examples per step.
         validate: gate each step on the validation score (with ``trainset`` as validation
             set when no ``valset`` is given).
-        budget: a :class:`tg_core.Budget` for backward and optimizer calls.
+        budget: a :class:`tg_core.Budget` for every model call of the run: the program's
+            own LM calls (training runs and validation) as well as backward and updates.
         max_concurrency: model calls of tg_core engines in flight at once.
         num_threads: program runs in flight at once (default: ``max_concurrency`` or 8).
         seed: seeds the minibatch order.
@@ -277,26 +279,27 @@ class TextGradOptimizer(Teleprompter):  # type: ignore[misc]
             return run.metric.score
 
         callbacks = [_MetricGuard(failures)] if self.on_metric_error == "raise" else []
-        result = await afit(
-            params,
-            loss_fn,
-            score_fn,
-            train,
-            val,
-            engine=engine,
-            optimizer=tgd,
-            steps=self.steps,
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            seed=self.seed,
-            budget=self.budget,
-            max_concurrency=self.max_concurrency,
-            run_dir=self.run_dir,
-            patience=self.patience,
-            progress=self.progress,
-            callbacks=callbacks,
-            validate=self.validate,
-        )
+        with budgeted_program_lms(program):  # the program's own calls count in the budget
+            result = await afit(
+                params,
+                loss_fn,
+                score_fn,
+                train,
+                val,
+                engine=engine,
+                optimizer=tgd,
+                steps=self.steps,
+                epochs=self.epochs,
+                batch_size=self.batch_size,
+                seed=self.seed,
+                budget=self.budget,
+                max_concurrency=self.max_concurrency,
+                run_dir=self.run_dir,
+                patience=self.patience,
+                progress=self.progress,
+                callbacks=callbacks,
+                validate=self.validate,
+            )
         if self.on_metric_error == "raise":
             _MetricGuard(failures)._check()
         history = TextGradHistory.from_fit(

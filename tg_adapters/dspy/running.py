@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tg_core.engine.base import run_in_worker
+from tg_core.errors import BudgetExceeded
 
 from .errors import DSPyAdapterError, NotRecordedError
 from .metric import Metric, MetricOutcome, call_metric
@@ -69,7 +70,9 @@ async def run_example(
     """Run ``program`` on ``example`` in a worker thread, then score it with ``metric``.
 
     With ``record`` the run happens under a fresh :class:`DSPyRecorder` and its tape is
-    returned. The caller's context (``dspy.context`` settings) reaches the thread.
+    returned. The caller's context (``dspy.context`` settings) reaches the thread. A
+    program exception is returned in the outcome, except
+    :class:`~tg_core.errors.BudgetExceeded`, which is raised.
 
     Example:
         >>> import asyncio, dspy
@@ -92,6 +95,8 @@ async def run_example(
                     prediction = program(**inputs)
             else:
                 prediction = program(**inputs)
+        except BudgetExceeded:
+            raise  # the run's budget, not a fault of the program
         except Exception as exc:
             tape = recorder.last if recorder is not None and recorder.tapes else None
             return Outcome(None, exc, None, tape)

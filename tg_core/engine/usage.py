@@ -239,8 +239,9 @@ class Reservation:
         cost_usd: float | None,
         latency_s: float,
         failed: bool = False,
+        cached: bool = False,
     ) -> None:
-        """Release the hold and count what the call really used."""
+        """Release the hold and count what the call really used (a cache hit: no tokens)."""
         with _LOCK:
             for scope in self.scopes:
                 scope._reserved_calls -= 1
@@ -252,6 +253,7 @@ class Reservation:
                     cost_usd=cost_usd,
                     latency_s=latency_s,
                     failed=failed,
+                    cached=cached,
                 )
 
 

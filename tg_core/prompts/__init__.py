@@ -62,7 +62,7 @@ def render(name: str, **values: str) -> str:
     """Render the named prompt (see :meth:`PromptTemplate.render`).
 
     Example:
-        >>> "<VARIABLE>" in render("variable_block", role="a poem", value="roses", tag="VARIABLE")
-        True
+        >>> render("variable_block", role="a poem", value="roses", tag="VARIABLE").splitlines()[0]
+        '<VARIABLE role="a poem">'
     """
     return load_prompt(name).render(**values)

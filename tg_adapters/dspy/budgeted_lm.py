@@ -1,0 +1,205 @@
+"""``BudgetedLM``: a program's own ``dspy.LM`` calls counted in tg_core usage and budgets."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import dspy
+
+from tg_core.engine.content import content_text
+from tg_core.engine.usage import Reservation, estimate_tokens
+
+from .lm_usage import call_usage
+
+
+def _request_text(prompt: Any, messages: Any) -> str:
+    parts = [str(prompt)] if prompt is not None else []
+    for message in messages or []:
+        content = message.get("content") if isinstance(message, dict) else message
+        parts.append(content_text(content) if isinstance(content, (str, list)) else str(content))
+    return "\n".join(parts)
+
+
+def _answer_text(outputs: Any) -> str:
+    items = outputs if isinstance(outputs, list) else [outputs]
+    texts = [str(i.get("text", "")) if isinstance(i, dict) else str(i) for i in items]
+    return "".join(texts)
+
+
+@contextlib.contextmanager
+def _marked_for(inner: Any, outer: Any, messages: Any) -> Iterator[None]:
+    """Carry DSPy's adapter-call mark from the wrapper to the wrapped LM (no false warning)."""
+    try:
+        from dspy.clients._deprecation import _adapter_call, adapter_message_call
+    except ImportError:  # other DSPy versions: nothing to carry
+        yield
+        return
+    origin = _adapter_call.get()
+    if messages is not None and origin is not None and origin[0] is outer:
+        with adapter_message_call(inner, messages):
+            yield
+    else:
+        yield
+
+
+class BudgetedLM(dspy.BaseLM):  # type: ignore[misc]
+    """Wrap a ``dspy.LM`` so every call counts in tg_core's usage scopes and budgets.
+
+    Before each call the request's estimated tokens (plus ``max_tokens``) are held against
+    every budget in force, so a call past a budget raises
+    :class:`~tg_core.errors.BudgetExceeded` and is never sent; afterwards the tokens and
+    cost DSPy recorded for the call are counted (a DSPy cache hit counts as a cached call).
+    Everything else (model name, settings, history, callbacks, save state) is the wrapped
+    LM's. :class:`~tg_adapters.dspy.optimizer.TextGradOptimizer` puts one around the
+    program's LMs for the length of ``compile``.
+
+    Args:
+        inner: the LM to wrap.
+
+    Example:
+        >>> import tg_core as tg
+        >>> from tg_adapters.dspy.testing import FunctionLM, chat_answer
+        >>> lm = BudgetedLM(FunctionLM(lambda call: chat_answer(answer="4")))
+        >>> with tg.track_usage("program") as scope, dspy.context(lm=lm):
+        ...     _ = dspy.Predict("question -> answer")(question="2+2?")
+        >>> scope.usage.calls, scope.usage.prompt_tokens > 0
+        (1, True)
+    """
+
+    def __init__(self, inner: Any) -> None:
+        if isinstance(inner, BudgetedLM):
+            inner = inner.inner
+        # No BaseLM.__init__: the model name, settings and history are the inner LM's own.
+        self.inner: Any = inner
+        self.model = inner.model
+        self.model_type = getattr(inner, "model_type", "chat")
+        self.cache = getattr(inner, "cache", True)
+        self.callbacks: list[Any] = []
+        self.num_retries = getattr(inner, "num_retries", 3)
+        self.kwargs = inner.kwargs
+        self.history = inner.history
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    @property
+    def supports_function_calling(self) -> bool:
+        """The wrapped LM's answer."""
+        return bool(self.inner.supports_function_calling)
+
+    @property
+    def supports_reasoning(self) -> bool:
+        """The wrapped LM's answer."""
+        return bool(self.inner.supports_reasoning)
+
+    @property
+    def supports_response_schema(self) -> bool:
+        """The wrapped LM's answer."""
+        return bool(self.inner.supports_response_schema)
+
+    @property
+    def supported_params(self) -> set[str]:
+        """The wrapped LM's answer."""
+        return set(self.inner.supported_params)
+
+    def _hold(self, prompt: Any, messages: Any, kwargs: dict[str, Any]) -> Reservation:
+        max_tokens = kwargs.get("max_tokens") or self.kwargs.get("max_tokens") or 0
+        return Reservation(estimate_tokens(_request_text(prompt, messages)) + int(max_tokens))
+
+    def _settle(
+        self, reservation: Reservation, started: float, prompt: Any, messages: Any, outputs: Any
+    ) -> None:
+        latency = time.perf_counter() - started
+        if outputs is None:
+            reservation.settle(
+                prompt_tokens=0, completion_tokens=0, cost_usd=0.0, latency_s=latency, failed=True
+            )
+            return
+        used = call_usage(self.inner, outputs)
+        if used is not None and used.cache_hit:
+            reservation.settle(
+                prompt_tokens=0, completion_tokens=0, cost_usd=0.0, latency_s=0.0, cached=True
+            )
+            return
+        prompt_tokens = used.prompt_tokens if used else None
+        completion_tokens = used.completion_tokens if used else None
+        reservation.settle(
+            prompt_tokens=prompt_tokens
+            if prompt_tokens is not None
+            else estimate_tokens(_request_text(prompt, messages)),
+            completion_tokens=completion_tokens
+            if completion_tokens is not None
+            else estimate_tokens(_answer_text(outputs)),
+            cost_usd=used.cost_usd if used else None,
+            latency_s=latency,
+        )
+
+    def __call__(self, prompt: Any = None, *, messages: Any = None, **kwargs: Any) -> Any:
+        """Call the wrapped LM under the budgets."""
+        reservation = self._hold(prompt, messages, kwargs)
+        started = time.perf_counter()
+        outputs = None
+        try:
+            with _marked_for(self.inner, self, messages):
+                outputs = self.inner(prompt, messages=messages, **kwargs)
+            return outputs
+        finally:
+            self._settle(reservation, started, prompt, messages, outputs)
+
+    async def acall(self, prompt: Any = None, *, messages: Any = None, **kwargs: Any) -> Any:
+        """Async :meth:`__call__`."""
+        reservation = self._hold(prompt, messages, kwargs)
+        started = time.perf_counter()
+        outputs = None
+        try:
+            with _marked_for(self.inner, self, messages):
+                outputs = await self.inner.acall(prompt, messages=messages, **kwargs)
+            return outputs
+        finally:
+            self._settle(reservation, started, prompt, messages, outputs)
+
+    def copy(self, **kwargs: Any) -> BudgetedLM:
+        """A wrapper around a copy of the wrapped LM."""
+        return BudgetedLM(self.inner.copy(**kwargs))
+
+    def dump_state(self) -> dict[str, Any]:
+        """The wrapped LM's state (what is saved is the LM, never the wrapper)."""
+        return dict(self.inner.dump_state())
+
+
+@contextlib.contextmanager
+def budgeted_program_lms(program: Any) -> Iterator[None]:
+    """Within the block, ``program``'s calls (its predictors' own LMs and the configured
+    ``dspy.settings.lm``) go through :class:`BudgetedLM`; the LMs are put back afterwards.
+
+    Example:
+        >>> from tg_adapters.dspy.testing import FunctionLM, chat_answer
+        >>> program = dspy.Predict("question -> answer")
+        >>> with dspy.context(lm=FunctionLM(lambda c: chat_answer(answer="4"))):
+        ...     with budgeted_program_lms(program):
+        ...         wrapped = type(dspy.settings.lm).__name__
+        >>> wrapped, program.lm is None
+        ('BudgetedLM', True)
+    """
+    own: list[tuple[Any, Any]] = []
+    for predictor in program.predictors():
+        lm = getattr(predictor, "lm", None)
+        if lm is not None and not isinstance(lm, BudgetedLM):
+            own.append((predictor, lm))
+    settings_lm = dspy.settings.get("lm", None)
+    try:
+        for predictor, lm in own:
+            predictor.lm = BudgetedLM(lm)
+        if settings_lm is not None and not isinstance(settings_lm, BudgetedLM):
+            with dspy.context(lm=BudgetedLM(settings_lm)):
+                yield
+        else:
+            yield
+    finally:
+        for predictor, lm in own:
+            predictor.lm = lm
