@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .engine.limits import current_limiter
 from .engine.registry import resolve_engine
 from .engine.usage import Usage, track_usage
 from .errors import BudgetExceeded, TgCoreError
@@ -138,7 +139,15 @@ async def abackward(root: Variable, engine: Any = None) -> Usage:
 
     node_contexts: dict[int, dict[str, Any] | None] = {}
 
+    # At most as many nodes build their prompts at once as calls may be in flight, so memory
+    # stays bounded by the concurrency limit, not by the width of the graph.
+    gate = asyncio.Semaphore(max(1, current_limiter().limit))
+
     async def run(node: Variable) -> Variable:
+        async with gate:
+            return await propagate(node)
+
+    async def propagate(node: Variable) -> Variable:
         if any(isinstance(e, BudgetExceeded) for e in failures):
             return node
         new = node.gradients[node._propagated :]
@@ -158,17 +167,7 @@ async def abackward(root: Variable, engine: Any = None) -> Usage:
         return node
 
     with track_usage("backward") as scope:
-        tasks: set[asyncio.Task[Variable]] = {asyncio.ensure_future(run(root))}
-        while tasks:
-            done, tasks = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                node = task.result()
-                for pred in node.predecessors:
-                    if id(pred) not in in_graph:
-                        continue
-                    pending[id(pred)] -= 1
-                    if pending[id(pred)] == 0:
-                        tasks.add(asyncio.ensure_future(run(pred)))
+        await _schedule(root, in_graph, pending, run)
     if failures:
         budget = [e for e in failures if isinstance(e, BudgetExceeded)]
         if budget:
@@ -177,3 +176,54 @@ async def abackward(root: Variable, engine: Any = None) -> Usage:
             raise failures[0]
         raise BackwardError(failures)
     return scope.usage
+
+
+async def _schedule(
+    root: Variable,
+    in_graph: set[int],
+    pending: dict[int, int],
+    run: Any,
+) -> None:
+    """Run ``run(node)`` for every node once all its consumers finished, starting at ``root``.
+
+    Each finished task starts the predecessors it released from its done callback, so the
+    cost per node is constant however many calls are in flight (no re-waiting on every
+    pending task after each completion).
+    """
+    loop = asyncio.get_running_loop()
+    finished: asyncio.Future[None] = loop.create_future()
+    live: set[asyncio.Task[Variable]] = set()
+
+    def start(node: Variable) -> None:
+        task = asyncio.ensure_future(run(node))  # copies the caller's context (usage scope)
+        live.add(task)
+        task.add_done_callback(done)
+
+    def done(task: asyncio.Task[Variable]) -> None:
+        live.discard(task)
+        if finished.done():
+            return
+        if task.cancelled():
+            finished.cancel()
+            return
+        error = task.exception()
+        if error is not None:
+            finished.set_exception(error)
+            return
+        for pred in task.result().predecessors:
+            if id(pred) not in in_graph:
+                continue
+            pending[id(pred)] -= 1
+            if pending[id(pred)] == 0:
+                start(pred)
+        if not live:
+            finished.set_result(None)
+
+    start(root)
+    try:
+        await finished
+    finally:
+        if live:  # cancelled, or a node failed unexpectedly: stop the rest and wait for them
+            for task in live:
+                task.cancel()
+            await asyncio.gather(*live, return_exceptions=True)

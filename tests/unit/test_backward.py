@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import pytest
 
 import tg_core as tg
@@ -188,3 +191,46 @@ def test_string_based_function_backward_explains_the_purpose() -> None:
     assert prediction.get_gradient_text() == "feedback on [Answer: 5]"
     assert "checks the answer" in engine.prompts[0]
     assert truth.gradients == []
+
+
+async def test_a_cancelled_backward_leaves_no_task_running() -> None:
+    engine = FakeEngine(_echo_feedback)
+    answers = [tg.Variable(f"a{i}", role_description="answer") for i in range(6)]
+    losses = [tg.TextLoss("judge", engine=engine)(a) for a in answers]
+    engine.latency = 5.0  # backward calls hang until cancelled
+    before = asyncio.all_tasks()
+    task = asyncio.ensure_future(tg.sum(losses).abackward(engine))
+    await asyncio.sleep(0.05)
+    assert engine.in_flight == 6
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.sleep(0)
+    assert asyncio.all_tasks() - before - {asyncio.current_task()} == set()
+    assert engine.in_flight == 0
+
+
+async def test_a_wide_graph_runs_no_more_node_tasks_than_the_concurrency_limit() -> None:
+    engine = FakeEngine(_echo_feedback, latency=0.01)
+    answers = [tg.Variable(f"a{i}", role_description="answer") for i in range(40)]
+    losses = [tg.TextLoss("judge", engine=engine)(a) for a in answers]
+    running = peak = 0
+
+    def counted(grad_fn: Any) -> Any:
+        async def wrapper(ctx: Any) -> None:
+            nonlocal running, peak
+            running += 1
+            peak = max(peak, running)
+            try:
+                await grad_fn(ctx)
+            finally:
+                running -= 1
+
+        return wrapper
+
+    for loss in losses:
+        loss.grad_fn = counted(loss.grad_fn)
+    with tg.concurrency(4):
+        await tg.sum(losses).abackward(engine)
+    assert peak == 4  # prompts are built only as calls can be sent: memory stays bounded
+    assert all(len(a.gradients) == 1 for a in answers)

@@ -9,10 +9,11 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from tg_core._async import run_sync
-from tg_core.engine.base import EngineLM, run_in_worker
+from tg_core.engine.base import EngineLM
 from tg_core.engine.content import content_parts, content_text
 from tg_core.engine.guard import guarded_attempt, report_usage
 from tg_core.engine.registry import as_engine as core_as_engine
+from tg_core.engine.workers import run_in_worker
 from tg_core.errors import EngineError, TgCoreError
 
 from .errors import DSPyAdapterError

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tg_core.engine.base import run_in_worker
+from tg_core.engine.workers import run_in_worker
 from tg_core.errors import BudgetExceeded
 
 from .errors import DSPyAdapterError, NotRecordedError

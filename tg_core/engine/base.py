@@ -3,38 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import contextvars
-import functools
-import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
 from .content import content_text
 from .guard import guarded_attempt
-
-_POOL_LOCK = threading.Lock()
-_POOL: concurrent.futures.ThreadPoolExecutor | None = None
-
-
-def _worker_pool() -> concurrent.futures.ThreadPoolExecutor:
-    """Threads for sync engines; wide enough that the concurrency limit, not it, binds."""
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = concurrent.futures.ThreadPoolExecutor(
-                max_workers=256, thread_name_prefix="tg_core-engine"
-            )
-        return _POOL
-
-
-async def run_in_worker(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
-    """Run a blocking function in tg_core's worker threads, keeping context variables."""
-    loop = asyncio.get_running_loop()
-    ctx = contextvars.copy_context()
-    call = functools.partial(ctx.run, fn, *args, **kwargs)
-    return await loop.run_in_executor(_worker_pool(), call)
+from .workers import run_in_worker
 
 
 class EngineLM(ABC):

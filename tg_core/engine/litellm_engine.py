@@ -251,11 +251,7 @@ class LiteLLMEngine(EngineLM):
         text = choice.message.content or ""
         finish_reason = getattr(choice, "finish_reason", None)
         usage = getattr(response, "usage", None)
-        cost: float | None
-        try:
-            cost = float(litellm.completion_cost(completion_response=response))
-        except Exception:
-            cost = None
+        cost = _response_cost(litellm, response)
         if usage is not None:
             report_usage(
                 int(getattr(usage, "prompt_tokens", 0) or 0),
@@ -263,3 +259,15 @@ class LiteLLMEngine(EngineLM):
                 cost,
             )
         return str(text), finish_reason if isinstance(finish_reason, str) else None
+
+
+def _response_cost(litellm: Any, response: Any) -> float | None:
+    """The call's price: litellm's own figure when it priced the response (no second pricing)."""
+    hidden = getattr(response, "_hidden_params", None)
+    if isinstance(hidden, dict) and "response_cost" in hidden:
+        found = hidden["response_cost"]
+        return float(found) if isinstance(found, (int, float)) else None
+    try:
+        return float(litellm.completion_cost(completion_response=response))
+    except Exception:
+        return None
