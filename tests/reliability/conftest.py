@@ -112,9 +112,18 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         )
 
 
+@pytest.fixture(params=["http", "litellm"])
+def transport(request: pytest.FixtureRequest) -> str:
+    """Both ways an engine reaches an OpenAI-compatible server: direct, and through litellm."""
+    return str(request.param)
+
+
 @pytest.fixture
-def engine_for(_litellm_imported: None) -> Callable[..., LiteLLMEngine]:
-    """Factory of LiteLLM engines for a simulated server, with short timeouts and backoff."""
+def engine_for(_litellm_imported: None, transport: str) -> Callable[..., LiteLLMEngine]:
+    """Factory of LiteLLM engines for a simulated server, with short timeouts and backoff.
+
+    Every test using it runs once per transport.
+    """
 
     def make(server: SimServer, **kwargs: Any) -> LiteLLMEngine:
         settings: dict[str, Any] = {
@@ -123,6 +132,7 @@ def engine_for(_litellm_imported: None) -> Callable[..., LiteLLMEngine]:
             "timeout": 1.0,
             "backoff_s": 0.01,
             "max_retries": 3,
+            "transport": transport,
         }
         settings.update(kwargs)
         return LiteLLMEngine("openai/sim-model", api_base=server.base_url, **settings)

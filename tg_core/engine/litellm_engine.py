@@ -6,19 +6,21 @@ import asyncio
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .._async import run_sync
-from ..errors import EngineError, TransientEngineError
+from ..errors import EngineError, TransientEngineError, UserError
 from ..secrets import redact_text
 from .base import EngineLM
 from .cache import ResponseCache, cache_key
 from .content import content_parts, content_text
 from .guard import report_usage
+from .openai_http import chat_completion
 from .overrides import active_override
 from .retry import call_with_retries
 from .usage import dollar_budget_active, estimate_tokens, record_cache_hit
 
+Transport = Literal["auto", "litellm", "http"]
 DEFAULT_SYSTEM_PROMPT = "You are a helpful, creative, and smart assistant."
 _MAX_BACKOFF_S = 60.0
 # Finish reasons of an answer the provider cut short: returned, never cached.
@@ -94,6 +96,10 @@ class LiteLLMEngine(EngineLM):
         router: a ``litellm.Router``; calls go through it (load balancing, fallbacks).
         max_retries: retries of transient failures (429, 5xx, timeouts), with backoff.
         timeout: seconds per attempt.
+        transport: ``"auto"`` (default) sends ``openai/<model>`` calls with an ``api_base``
+            straight to that OpenAI-compatible server (the same request, about 20 times less
+            client CPU than going through litellm) and everything else through litellm;
+            ``"litellm"`` always uses litellm; ``"http"`` always the direct client.
         **sampling: default settings sent with every call (temperature, max_tokens, seed ...).
 
     Example:
@@ -115,8 +121,19 @@ class LiteLLMEngine(EngineLM):
         max_retries: int = 4,
         timeout: float = 120.0,
         backoff_s: float = 1.0,
+        transport: Transport = "auto",
         **sampling: Any,
     ) -> None:
+        if transport not in ("auto", "litellm", "http"):
+            raise UserError(f"transport must be 'auto', 'litellm' or 'http', got {transport!r}")
+        if transport == "http" and (router is not None or not model_string.startswith("openai/")):
+            raise UserError(
+                "transport='http' talks to OpenAI-compatible servers only: use an "
+                "'openai/<model>' name with api_base=, and no router"
+            )
+        self.transport: Transport = transport
+        self._rates: tuple[float, float] | None = None
+        self._rates_known = False
         self.model_string = model_string
         self.system_prompt = system_prompt
         self.is_multimodal = is_multimodal
@@ -213,6 +230,19 @@ class LiteLLMEngine(EngineLM):
         except Exception:  # no price known: the budget check says so after the first call
             return None
 
+    def _is_direct(self, model: str, api_base: str | None) -> bool:
+        """Whether this call goes straight to an OpenAI-compatible server."""
+        if self.transport == "litellm" or self.router is not None or api_base is None:
+            return False
+        return model.startswith("openai/")
+
+    async def _price_rates(self) -> tuple[float, float] | None:
+        """Dollars per prompt and per completion token from litellm's table, looked up once."""
+        if not self._rates_known:
+            self._rates = await asyncio.to_thread(_lookup_rates, self.model_string)
+            self._rates_known = True
+        return self._rates
+
     async def _resolve_endpoint(self) -> tuple[str, str | None]:
         """(litellm model name, api_base) for the next call; subclasses may start servers."""
         return self.model_string, self.api_base
@@ -225,8 +255,26 @@ class LiteLLMEngine(EngineLM):
         self, messages: list[dict[str, Any]], settings: dict[str, Any]
     ) -> tuple[str, str | None]:
         """One attempt: the answer's text and its finish reason."""
-        litellm = import_litellm()
         model, api_base = await self._resolve_endpoint()
+        if self._is_direct(model, api_base):
+            assert api_base is not None
+            answer = await chat_completion(
+                api_base,
+                model.split("/", 1)[1],
+                messages,
+                settings,
+                api_key=self._api_key,
+                timeout=self.timeout,
+                engine=self.model_string,
+            )
+            if answer.prompt_tokens is not None and answer.completion_tokens is not None:
+                rates = await self._price_rates()
+                cost = None
+                if rates is not None:
+                    cost = answer.prompt_tokens * rates[0] + answer.completion_tokens * rates[1]
+                report_usage(answer.prompt_tokens, answer.completion_tokens, cost)
+            return answer.text, answer.finish_reason
+        litellm = import_litellm()
         call: dict[str, Any] = dict(settings)
         call.update(model=model, messages=messages, timeout=self.timeout)
         if self.router is None:
@@ -269,5 +317,16 @@ def _response_cost(litellm: Any, response: Any) -> float | None:
         return float(found) if isinstance(found, (int, float)) else None
     try:
         return float(litellm.completion_cost(completion_response=response))
+    except Exception:
+        return None
+
+
+def _lookup_rates(model: str) -> tuple[float, float] | None:
+    """Per-token prices of ``model`` in litellm's table (None when it has none)."""
+    try:
+        prompt, completion = import_litellm().cost_per_token(
+            model=model, prompt_tokens=1_000_000, completion_tokens=1_000_000
+        )
+        return float(prompt) / 1e6, float(completion) / 1e6
     except Exception:
         return None

@@ -40,6 +40,10 @@ class LocalEngine(LiteLLMEngine):
             self.api_base = None  # the server may have moved: find (or start) it again on retry
             raise
 
+    async def _price_rates(self) -> tuple[float, float] | None:
+        """The local model costs nothing per token."""
+        return (0.0, 0.0)
+
     async def _resolve_endpoint(self) -> tuple[str, str | None]:
         if self.api_base is None:
             from ..local import ensure_server
