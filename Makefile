@@ -8,10 +8,22 @@ DATA_FLAG := $(if $(SHARED_DATA),--data-dir $(SHARED_DATA),)
 
 .PHONY: install demo test lint typecheck unit integration bench bench-quick local-start local-stop clean
 
+# llama-cpp-python compiles llama.cpp for the building CPU by default, and pip's wheel cache
+# hands that build to any machine later: built instead for a fixed, common instruction set
+# (AVX2 where the CPU has it), once per machine, into a folder of our own.
+LLAMA_VERSION := $(shell grep -o 'llama-cpp-python\[server\]==[0-9.]*' pyproject.toml | cut -d= -f3)
+LLAMA_ISA := $(if $(shell grep -m1 -ow avx2 /proc/cpuinfo 2>/dev/null),avx2,baseline)
+LLAMA_CMAKE_avx2 := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+LLAMA_CMAKE_baseline := -DGGML_NATIVE=OFF
+LLAMA_WHEELS := $(HOME)/.cache/tg_core/wheels/llama-cpp-python-$(LLAMA_VERSION)-$(LLAMA_ISA)
+
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade --quiet pip
-	$(PY) -m pip install --quiet -e ".[dev,dspy,langchain,local]"
+	ls $(LLAMA_WHEELS)/*.whl >/dev/null 2>&1 || CMAKE_ARGS="$(LLAMA_CMAKE_$(LLAMA_ISA))" \
+		$(PY) -m pip wheel --quiet --no-cache-dir --no-deps -w $(LLAMA_WHEELS) \
+		"llama-cpp-python==$(LLAMA_VERSION)"
+	$(PY) -m pip install --quiet --find-links $(LLAMA_WHEELS) -e ".[dev,dspy,langchain,local]"
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

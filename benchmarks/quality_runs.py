@@ -44,4 +44,4 @@ QUALITY_RUNS = {
         "tg_adapters.langchain",
     ),
 }
-DEFAULT_RUNS = ("tg_core", "textgrad")
+DEFAULT_RUNS = tuple(QUALITY_RUNS)

@@ -247,10 +247,6 @@ class LiteLLMEngine(EngineLM):
         """(litellm model name, api_base) for the next call; subclasses may start servers."""
         return self.model_string, self.api_base
 
-    async def _call_once(self, messages: list[dict[str, Any]], settings: dict[str, Any]) -> str:
-        """One attempt: the answer's text."""
-        return (await self._complete(messages, settings))[0]
-
     async def _complete(
         self, messages: list[dict[str, Any]], settings: dict[str, Any]
     ) -> tuple[str, str | None]:

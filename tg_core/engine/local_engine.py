@@ -33,9 +33,11 @@ class LocalEngine(LiteLLMEngine):
         self._alias = LOCAL_MODEL_ALIAS
         self._api_key = "EMPTY"
 
-    async def _call_once(self, messages: list[dict[str, Any]], settings: dict[str, Any]) -> str:
+    async def _complete(
+        self, messages: list[dict[str, Any]], settings: dict[str, Any]
+    ) -> tuple[str, str | None]:
         try:
-            return await super()._call_once(messages, settings)
+            return await super()._complete(messages, settings)
         except TransientEngineError:
             self.api_base = None  # the server may have moved: find (or start) it again on retry
             raise

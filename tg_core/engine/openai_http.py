@@ -165,7 +165,7 @@ async def _session() -> Any:
     if found is not None and found[0]() is loop and not found[1].closed:
         return found[1]
     connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300)
-    session = aiohttp.ClientSession(connector=connector)
+    session = aiohttp.ClientSession(connector=connector, trust_env=True)  # honours *_PROXY
     parked = _closer(key, session)
     await parked.__anext__()  # the loop now tracks it and closes it at shutdown
     _SESSIONS[key] = (weakref.ref(loop), session, parked)
