@@ -16,6 +16,7 @@ CRITICAL_PATH_CALLS = 5  # forward, loss, backward through the loss, backward to
 FULL_BATCHES = (1, 4, 8, 16, 32)
 QUICK_BATCHES = (1, 8, 8, 8)  # batch 8 three times in one process: the gate uses the median
 PHASES = ("forward", "loss", "backward", "update")
+VIA_LITELLM = "tg_core_litellm"
 
 
 def batch_specs(batches: tuple[int, ...]) -> list[dict[str, int]]:
@@ -50,27 +51,33 @@ def measure(ctx: Context) -> dict[str, Any]:
     reps = 1 if ctx.quick else 3
     specs = batch_specs(batches)
     sizes = tuple(dict.fromkeys(batches))
-    by_lib: dict[str, dict[int, list[dict[str, Any]]]] = {lib: {} for lib in LIBRARIES}
+    # Full mode also times tg_core through litellm (how hosted providers are reached).
+    variants = [(lib, lib, {}) for lib in LIBRARIES]
+    if not ctx.quick:
+        variants.append((VIA_LITELLM, "tg_core", {"transport": "litellm"}))
+    by_lib: dict[str, dict[int, list[dict[str, Any]]]] = {key: {} for key, _, _ in variants}
     server = SimServer(latency_s=LATENCY_S).start()
     try:
         for rep in range(reps):
-            for lib in LIBRARIES:
-                print(f"  step: {lib} repetition {rep + 1}/{reps}", flush=True)
+            for key, lib, extra in variants:
+                print(f"  step: {key} repetition {rep + 1}/{reps}", flush=True)
                 args = {"base_url": server.base_url, "batches": specs, "max_concurrency": 64}
-                result, _ = ctx.run(lib, args, kind="step")
+                result, _ = ctx.run(lib, {**args, **extra}, kind="step")
                 for run in result["runs"]:
-                    by_lib[lib].setdefault(run["batch"], []).append(run)
+                    by_lib[key].setdefault(run["batch"], []).append(run)
     finally:
         server.stop()
     bound = CRITICAL_PATH_CALLS * LATENCY_S
     rows = []
     for size in sizes:
         ours, theirs = _summary(by_lib["tg_core"][size]), _summary(by_lib["textgrad"][size])
+        via = by_lib.get(VIA_LITELLM, {}).get(size)
         rows.append(
             {
                 "batch": size,
                 "tg_core": ours,
                 "textgrad": theirs,
+                VIA_LITELLM: _summary(via) if via else None,
                 "speedup": ratio(theirs["wall_s"], ours["wall_s"]),
                 "tg_core_over_bound": ratio(ours["wall_s"], bound),
                 "textgrad_sequential_bound_s": (4 * size + 1) * LATENCY_S,
@@ -107,8 +114,19 @@ def render(data: dict[str, Any], figures: Path) -> str:
     note = (
         "Median of the runs (each run in its own process in full mode). The bound is five "
         "dependent rounds of calls: forward, loss, backward through the loss, backward to the "
-        "prompt, update. TextGrad makes its 4B+1 calls one after another."
+        'prompt, update. TextGrad makes its 4B+1 calls one after another. "tg_core via '
+        'litellm" is the same step with `transport="litellm"`, the path of hosted providers '
+        "(litellm's client work per request shows at large batches)."
     )
+
+    def via(r: dict[str, Any]) -> str:
+        found = r.get(VIA_LITELLM)
+        return (
+            f"{secs(found['wall_s'])} ({times(ratio(found['wall_s'], data['bound_s']))})"
+            if found
+            else "—"
+        )
+
     main = table(
         [
             "batch",
@@ -118,6 +136,7 @@ def render(data: dict[str, Any], figures: Path) -> str:
             "TextGrad / tg_core",
             "tg_core / bound",
             "TextGrad (4B+1)·latency",
+            "tg_core via litellm s (/ bound)",
         ],
         [
             [
@@ -128,6 +147,7 @@ def render(data: dict[str, Any], figures: Path) -> str:
                 times(r["speedup"]),
                 times(r["tg_core_over_bound"]),
                 secs(r["textgrad_sequential_bound_s"]),
+                via(r),
             ]
             for r in rows
         ],

@@ -28,7 +28,8 @@ against the same server. TextGrad reaches the server through `ChatExternalClient
 `openai.OpenAI(base_url=...)` client (its documented way to use an OpenAI-compatible
 server); its disk cache is always on, so every process gets an empty cache folder
 (`XDG_CACHE_HOME`) and every batch size gets different questions. tg_core uses
-`get_engine("openai/sim-model", cache=False, api_base=...)`, a concurrency limit of 64,
+`get_engine("openai/sim-model", cache=False, api_base=...)` (an `openai/` model with an
+`api_base` is reached by tg_core's own HTTP client, not through litellm), a concurrency limit of 64,
 `asyncio.gather` over the batch and `abackward`/`astep`; TextGrad runs the loop its users
 write (one sample after another, `tg.sum(losses).backward()`, `optimizer.step()`). Both
 sides set `LITELLM_LOCAL_MODEL_COST_MAP=True` (TextGrad imports litellm; without it the

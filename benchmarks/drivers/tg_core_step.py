@@ -50,7 +50,13 @@ async def run(args: dict[str, Any]) -> dict[str, Any]:
     base_url = args["base_url"]
     tg.set_max_concurrency(int(args.get("max_concurrency", 64)))
     cache: Any = args.get("cache_dir") or False
-    engine = tg.get_engine("openai/sim-model", cache=cache, api_base=base_url, api_key="sim")
+    engine = tg.get_engine(
+        "openai/sim-model",
+        cache=cache,
+        api_base=base_url,
+        api_key="sim",
+        transport=args.get("transport", "auto"),
+    )
     result: dict[str, Any] = {"import_s": IMPORT_S, "runs": []}
     if args.get("warmup", True):
         started = time.perf_counter()
