@@ -9,7 +9,7 @@ from typing import Any
 
 from .content import content_text
 from .guard import guarded_attempt
-from .workers import run_in_worker
+from .placement import call_sync
 
 
 class EngineLM(ABC):
@@ -17,7 +17,8 @@ class EngineLM(ABC):
 
     The core calls :meth:`agenerate`. For a subclass that only implements ``generate`` (the
     TextGrad style) ``agenerate`` runs it in a worker thread, so many calls run at once,
-    counted in usage and held to budgets and the concurrency limit.
+    counted in usage and held to budgets and the concurrency limit (an engine whose calls
+    take microseconds is called inline instead: see :func:`~tg_core.engine.placement.call_sync`).
 
     Example:
         >>> class Echo(EngineLM):
@@ -45,7 +46,7 @@ class EngineLM(ABC):
         text = content_text(prompt) + (system_prompt or "")
 
         async def attempt() -> str:
-            result = await run_in_worker(self.generate, prompt, system_prompt, **kwargs)
+            result = await call_sync(self, self.generate, prompt, system_prompt, **kwargs)
             return str(result)
 
         return await guarded_attempt(text, kwargs.get("max_tokens"), attempt)
@@ -86,6 +87,6 @@ async def agenerate_with(
     text = content_text(prompt) + (system_prompt or "")
 
     async def attempt() -> str:
-        return str(await run_in_worker(gen, prompt, system_prompt=system_prompt, **kwargs))
+        return str(await call_sync(engine, gen, prompt, system_prompt=system_prompt, **kwargs))
 
     return await guarded_attempt(text, kwargs.get("max_tokens"), attempt)
