@@ -143,7 +143,8 @@ def status_error(
     )
 
 
-# id(loop) -> (the loop, weakly; its session). The entry leaves when the loop shuts down.
+# id(loop) -> (the loop, weakly; its session; the parked closer). The entry leaves when the
+# loop shuts down.
 _SESSIONS: dict[int, tuple[weakref.ref[asyncio.AbstractEventLoop], Any, Any]] = {}
 
 
