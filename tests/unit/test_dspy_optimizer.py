@@ -214,3 +214,21 @@ def test_caller_mistakes_are_reported() -> None:
         TextGradOptimizer(exact, engine=FakeEngine(), validate=False).compile(
             DraftRefine(), trainset=[dspy.Example(question="q", answer="a")]
         )
+
+
+def test_require_improvement_undoes_a_step_that_only_ties() -> None:
+    # The program answers "0" whatever the instructions, so every proposal ties at 0.0.
+    opt = TextGradOptimizer(
+        exact, engine=FakeEngine(), steps=1, batch_size=2, require_improvement=True
+    )
+    student = DraftRefine()
+    with dspy.context(
+        lm=FunctionLM(lambda call: chat_answer(reasoning="r", draft_answer="?", answer="0"))
+    ):
+        optimized = opt.compile(student, trainset=examples(2, 1), valset=examples(2, 5))
+    assert opt.history is not None
+    assert [s.accepted for s in opt.history.steps] == [False]
+    assert "did not improve" in opt.history.steps[0].reason
+    assert [p.signature.instructions for p in optimized.predictors()] == [
+        p.signature.instructions for p in student.predictors()
+    ]

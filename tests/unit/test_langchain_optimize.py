@@ -75,6 +75,28 @@ def test_validation_gates_a_step_that_lowers_the_score() -> None:
     assert result.fit.initial_score == 1.0
 
 
+def test_require_improvement_undoes_a_tie() -> None:
+    def metric(example: dict[str, str], output: str) -> float:
+        return 0.5  # every prompt scores the same
+
+    chain, prompt = make_chain()
+    tied = optimize(chain, TRAIN, metric, valset=TRAIN[:2], engine=FakeEngine(respond), steps=1)
+    assert tied.history[0].accepted and template(prompt) == NEW
+
+    chain, prompt = make_chain()
+    strict = optimize(
+        chain,
+        TRAIN,
+        metric,
+        valset=TRAIN[:2],
+        engine=FakeEngine(respond),
+        steps=1,
+        require_improvement=True,
+    )
+    assert not strict.history[0].accepted and template(prompt) == "Be {style}."
+    assert strict.history[0].reason == "validation did not improve (0.500)"
+
+
 def test_aoptimize_with_a_chat_model_as_engine_counts_its_tokens() -> None:
     chain, prompt = make_chain()
 

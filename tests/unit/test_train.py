@@ -194,3 +194,17 @@ def test_a_killed_run_resumes_to_the_same_result(tmp_path: Path) -> None:
         h["values"] for h in straight_final["history"]
     ]
     assert final["optimizer"] == straight_final["optimizer"]
+
+
+def test_a_tie_is_kept_by_default_and_undone_when_improvement_is_required() -> None:
+    tie = Setup({"v0": 0.5, "v1": 0.5, "v2": 0.7})
+    kept = tie.fit(steps=2, batch_size=2)
+    assert [r.accepted for r in kept.history] == [True, True]
+    assert kept.history[0].reason == "validation 0.500 >= 0.500"
+
+    strict = Setup({"v0": 0.5, "v1": 0.5, "v2": 0.7})
+    result = strict.fit(steps=2, batch_size=2, require_improvement=True)
+    assert [r.accepted for r in result.history] == [False, True]
+    assert result.history[0].reason == "validation did not improve (0.500)"
+    assert result.history[1].reason == "validation 0.700 > 0.500"
+    assert strict.prompt.value == "v2" and result.best_score == 0.7

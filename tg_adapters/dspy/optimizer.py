@@ -92,6 +92,8 @@ class TextGradOptimizer(Teleprompter):  # type: ignore[misc]
             example with score 0 (reasons in ``history.metric_failures``); ``"raise"`` stops
             with :class:`~tg_adapters.dspy.errors.MetricError`.
         progress: show a status line (default: when stderr is a terminal).
+        require_improvement: keep a step only if the validation score rises (by default
+            a tie is kept).
 
     Attributes:
         history: the :class:`~tg_adapters.dspy.history.TextGradHistory` of the last compile.
@@ -133,6 +135,7 @@ class TextGradOptimizer(Teleprompter):  # type: ignore[misc]
         perfect_score: float = 1.0,
         on_metric_error: MetricErrorPolicy = "score_zero",
         progress: bool | None = None,
+        require_improvement: bool = False,
     ) -> None:
         super().__init__()
         if not callable(metric):
@@ -161,6 +164,7 @@ class TextGradOptimizer(Teleprompter):  # type: ignore[misc]
         self.perfect_score = perfect_score
         self.on_metric_error: MetricErrorPolicy = on_metric_error
         self.progress = progress
+        self.require_improvement = require_improvement
         self.history: TextGradHistory | None = None
         self.result: FitResult | None = None
 
@@ -299,6 +303,7 @@ class TextGradOptimizer(Teleprompter):  # type: ignore[misc]
                 progress=self.progress,
                 callbacks=callbacks,
                 validate=self.validate,
+                require_improvement=self.require_improvement,
             )
         if self.on_metric_error == "raise":
             _MetricGuard(failures)._check()

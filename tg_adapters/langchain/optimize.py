@@ -115,6 +115,7 @@ async def aoptimize(
     callbacks: Sequence[FitCallback] = (),
     validate: bool = True,
     report: bool = True,
+    require_improvement: bool = False,
 ) -> OptimizeResult:
     """Optimize ``chain``'s prompt templates on ``trainset``; the chain is rewritten in place.
 
@@ -155,6 +156,8 @@ async def aoptimize(
         callbacks: :class:`tg_core.train.FitCallback` hooks.
         validate: gate each step on the validation score; False keeps every proposal.
         report: write a run report to ``run_dir``.
+        require_improvement: keep a step only if the validation score rises (by default a
+            tie is kept).
 
     Raises:
         NoPromptTemplatesError: the chain has no optimizable template.
@@ -224,6 +227,7 @@ async def aoptimize(
         progress=progress,
         callbacks=callbacks,
         validate=validate,
+        require_improvement=require_improvement,
         report=report,
     )
     return OptimizeResult(chain, fit)

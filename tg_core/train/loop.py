@@ -72,6 +72,7 @@ class _Run:
     stopped: str = "completed"
     graph: dict[str, Any] | None = None
     prior_usage: Usage = field(default_factory=Usage)
+    require_improvement: bool = False
 
 
 async def _evaluate(score_fn: ScoreFn, dataset: Sequence[Any]) -> tuple[float, int]:
@@ -113,6 +114,7 @@ async def afit(
     callbacks: Sequence[FitCallback] = (),
     validate: bool = True,
     report: bool = True,
+    require_improvement: bool = False,
 ) -> FitResult:
     """Optimize ``parameters`` on ``trainset``; keep a step only if validation does not drop.
 
@@ -142,6 +144,9 @@ async def afit(
         callbacks: :class:`~tg_core.train.callbacks.FitCallback` hooks.
         validate: set False to keep every proposal.
         report: write ``report.md`` and ``report.html`` to ``run_dir`` at the end.
+        require_improvement: keep a step only if validation rises (by default a tie is
+            kept, as in TextGrad); with a small validation set this stops the optimizer from
+            drifting among prompts that score the same.
 
     Example:
         >>> import asyncio, tg_core as tg
@@ -180,6 +185,7 @@ async def afit(
         "total_steps": total,
     }
     run = _Run(params=params, opt=opt, best_values=[str(p.value) for p in params])
+    run.require_improvement = require_improvement
     saved = load_checkpoint(path) if path is not None else None
     if saved is not None:
         _restore(run, saved, fingerprint, path)
@@ -396,11 +402,15 @@ async def _step(
         _undo(run, start_values, start_state)
         raise
     current = run.current if run.current is not None else -math.inf
-    rec = record(score >= current, "", report, score)
+    better = score > current if run.require_improvement else score >= current
+    rec = record(better, "", report, score)
     if rec.accepted and not all(cb.approve(rec) for cb in callbacks):
         rec.accepted, rec.reason = False, "vetoed by a callback"
     elif rec.accepted:
-        rec.reason = note + f"validation {score:.3f} >= {current:.3f}"
+        sign = ">" if run.require_improvement else ">="
+        rec.reason = note + f"validation {score:.3f} {sign} {current:.3f}"
+    elif score == current:
+        rec.reason = note + f"validation did not improve ({score:.3f})"
     else:
         rec.reason = note + f"validation fell from {current:.3f} to {score:.3f}"
     if rec.accepted:
