@@ -19,7 +19,7 @@ from tg_core.engine.openai_http import (
     request_body,
     status_error,
 )
-from tg_core.errors import EngineError, TransientEngineError
+from tg_core.errors import TransientEngineError
 from tg_core.testing.openai_sim import SimServer
 
 
@@ -128,4 +128,3 @@ def test_transport_choice_is_checked() -> None:
         "openai/m", "http://x/v1"
     )
     assert not engine._is_direct("openai/gpt-4o", None)  # hosted: through litellm
-    assert isinstance(EngineError("x", engine="e"), Exception)

@@ -15,7 +15,7 @@ from .base import EngineLM
 from .cache import ResponseCache, cache_key
 from .content import content_parts, content_text
 from .guard import report_usage
-from .openai_http import chat_completion
+from .openai_http import chat_completion, status_hint
 from .overrides import active_override
 from .retry import call_with_retries
 from .usage import dollar_budget_active, estimate_tokens, record_cache_hit
@@ -46,16 +46,6 @@ def _retry_after(exc: BaseException) -> float | None:
         return None
 
 
-def _hint(status: int | None) -> str:
-    if status in (401, 403):
-        return "check the provider's API key (for example OPENAI_API_KEY) or pass api_key="
-    if status == 404:
-        return "check the model name and api_base"
-    if status == 400:
-        return "the provider refused the request; see body (context too long? bad setting?)"
-    return "see body; pass max_retries= to retry more, or check the provider's status"
-
-
 def to_engine_error(
     exc: BaseException, engine: str, secrets: Sequence[str | None] = ()
 ) -> EngineError:
@@ -78,7 +68,7 @@ def to_engine_error(
         return TransientEngineError(
             f"{name}", engine=engine, status=status, body=body, retry_after=_retry_after(exc)
         )
-    return EngineError(name, engine=engine, status=status, body=body, hint=_hint(status))
+    return EngineError(name, engine=engine, status=status, body=body, hint=status_hint(status))
 
 
 class LiteLLMEngine(EngineLM):
@@ -210,25 +200,18 @@ class LiteLLMEngine(EngineLM):
             max_tokens=settings.get("max_tokens"),
             max_retries=self.max_retries,
             backoff_s=self.backoff_s,
-            cost_estimate=self._least_cost(prompt_text),
+            cost_estimate=await self._least_cost(prompt_text),
         )
         if self.cache is not None and text and finish[0] not in _PARTIAL_FINISH:
             await asyncio.to_thread(self.cache.set, key, text)
         return text
 
-    def _least_cost(self, prompt_text: str) -> float | None:
+    async def _least_cost(self, prompt_text: str) -> float | None:
         """The prompt's cost at the model's price, held against a dollar budget (or None)."""
         if not dollar_budget_active():
             return None
-        try:
-            prompt_cost, _ = import_litellm().cost_per_token(
-                model=self.model_string,
-                prompt_tokens=estimate_tokens(prompt_text),
-                completion_tokens=0,
-            )
-            return float(prompt_cost)
-        except Exception:  # no price known: the budget check says so after the first call
-            return None
+        rates = await self._price_rates()  # None: no price; the budget check says so later
+        return estimate_tokens(prompt_text) * rates[0] if rates is not None else None
 
     def _is_direct(self, model: str, api_base: str | None) -> bool:
         """Whether this call goes straight to an OpenAI-compatible server."""

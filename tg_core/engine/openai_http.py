@@ -118,6 +118,22 @@ def _error_message(payload: bytes) -> str:
     return text
 
 
+def status_hint(status: int | None) -> str:
+    """What to check for an HTTP error status from a provider.
+
+    Example:
+        >>> status_hint(404)
+        'check the model name and api_base'
+    """
+    if status in (401, 403):
+        return "check the provider's API key (for example OPENAI_API_KEY) or pass api_key="
+    if status == 404:
+        return "check the model name and api_base"
+    if status == 400:
+        return "the provider refused the request; see body (context too long? bad setting?)"
+    return "see body; pass max_retries= to retry more, or check the provider's status"
+
+
 def status_error(
     status: int, payload: bytes, headers: Any, engine: str, secrets: Sequence[str | None]
 ) -> EngineError:
@@ -127,8 +143,6 @@ def status_error(
         >>> type(status_error(503, b"busy", {}, "openai/m", [])).__name__
         'TransientEngineError'
     """
-    from .litellm_engine import _hint
-
     body = redact_text(_error_message(payload), secrets)
     if status in _TRANSIENT_STATUS or status >= 500:
         return TransientEngineError(
@@ -139,7 +153,7 @@ def status_error(
             retry_after=_retry_after(headers),
         )
     return EngineError(
-        f"HTTP {status}", engine=engine, status=status, body=body, hint=_hint(status)
+        f"HTTP {status}", engine=engine, status=status, body=body, hint=status_hint(status)
     )
 
 
