@@ -80,6 +80,9 @@ class TextualGradientDescent(Optimizer):
             raise UserError("gradient_memory and max_repairs must be >= 0")
         self.gradient_memory = gradient_memory
         self.max_repairs = max_repairs
+        self.checks: list[Callable[[str, str], str | None]] = []
+        """Extra checks ``(old, new) -> problem or None`` every proposal must pass (the
+        training loop adds its overfit guard here for the length of a run)."""
         start, end = self.new_variable_tags
         self.optimizer_system_prompt = optimizer_system_prompt or load_prompt(
             "optimizer_system"
@@ -135,18 +138,25 @@ class TextualGradientDescent(Optimizer):
     def _momentum_extra(self, index: int) -> list[str]:
         return []
 
-    async def _feedback(self, param: Variable, engine: Any) -> str:
+    async def _feedback(self, param: Variable, engine: Any, view: int = 0) -> str:
         from .context_text import gradient_with_context
 
-        texts = [gradient_with_context(g, param.gradients_context.get(g)) for g in param.gradients]
+        gradients = list(param.gradients)
+        if view > 0 and len(gradients) > 1:  # another view: one sample's feedback alone
+            gradients = [gradients[(view - 1) % len(gradients)]]
+        texts = [gradient_with_context(g, param.gradients_context.get(g)) for g in gradients]
         merged = await areduce_texts(texts, param.get_role_description(), engine)
         return "\n\n".join(merged)
 
-    def update_prompt(self, index: int, feedback: str) -> str:
-        """The update prompt for parameter ``index`` given its feedback text."""
+    def update_prompt(self, index: int, feedback: str, operator: str = "rewrite") -> str:
+        """The update prompt for parameter ``index`` given its feedback text.
+
+        ``operator`` is ``rewrite`` (the whole new value) or ``edit`` (one rule to add).
+        """
         param = self.parameters[index]
         start, end = self.new_variable_tags
-        return load_prompt("optimizer_update").render(
+        name = "optimizer_edit" if operator == "edit" else "optimizer_update"
+        return load_prompt(name).render(
             variable=load_prompt("variable_block").render(
                 tag="VARIABLE", role=param.get_role_description(), value=str(param.value)
             ),
@@ -159,6 +169,10 @@ class TextualGradientDescent(Optimizer):
 
     # -- proposals ------------------------------------------------------------------------
     def _validate(self, param: Variable, value: str) -> None:
+        for check in self.checks:
+            problem = check(str(param.value), value)
+            if problem:
+                raise ProposalError(f"the new value was refused: {problem}")
         for rule in self.constraints:
             if callable(rule):
                 problem = rule(value)
@@ -168,20 +182,58 @@ class TextualGradientDescent(Optimizer):
             param.binding.validate(value)
 
     async def _propose(self, index: int, engine: Any) -> ParamUpdate:
+        return await self._make_proposal(index, engine, "rewrite", 0)
+
+    async def apropose(
+        self, index: int, *, operator: str = "rewrite", variant: int = 0, engine: Any = None
+    ) -> ParamUpdate:
+        """Propose a new value for parameter ``index`` without applying it.
+
+        Args:
+            index: the parameter's position in :attr:`parameters`.
+            operator: ``rewrite`` (the model writes the whole new value) or ``edit`` (the
+                model writes one rule, appended to the current value).
+            variant: 0 is the plain proposal; a higher number samples (temperature 0.8,
+                seed ``variant``) and shows the model one sample's feedback alone, so
+                several variants give different candidates.
+            engine: overrides the optimizer's engine.
+
+        Example:
+            >>> import asyncio
+            >>> from tg_core.engine.fake import FakeEngine
+            >>> p = Variable("Be nice.", role_description="system prompt")
+            >>> p.add_gradient(Variable("Be concise too.", role_description="feedback"))
+            >>> opt = TextualGradientDescent([p], engine=FakeEngine(["<IMPROVED_VARIABLE>Be brief.</IMPROVED_VARIABLE>"]))
+            >>> update = asyncio.run(opt.apropose(0, operator="edit"))
+            >>> update.new, p.value
+            ('Be nice.\nBe brief.', 'Be nice.')
+        """
+        if operator not in ("rewrite", "edit"):
+            raise UserError(f"operator must be 'rewrite' or 'edit', got {operator!r}")
+        chosen = resolve_engine(engine if engine is not None else self.engine, "the optimizer")
+        return await self._make_proposal(index, chosen, operator, variant)
+
+    async def _make_proposal(
+        self, index: int, engine: Any, operator: str, variant: int
+    ) -> ParamUpdate:
         param = self.parameters[index]
         old = str(param.value)
         update = ParamUpdate(index, param.get_role_description(), old, old, "rejected")
-        feedback = await self._feedback(param, engine)
+        feedback = await self._feedback(param, engine, variant)
         update.feedback = feedback
-        prompt = self.update_prompt(index, feedback)
-        update.prompt_ids.append(load_prompt("optimizer_update").id)
+        prompt = self.update_prompt(index, feedback, operator)
+        template = "optimizer_edit" if operator == "edit" else "optimizer_update"
+        update.prompt_ids.append(load_prompt(template).id)
         start, end = self.new_variable_tags
         repair = load_prompt("optimizer_repair")
-        answer = await agenerate_with(engine, prompt, system_prompt=self.optimizer_system_prompt)
+        sampling: dict[str, Any] = {} if variant == 0 else {"temperature": 0.8, "seed": variant}
+        system = self.optimizer_system_prompt
+        answer = await agenerate_with(engine, prompt, system_prompt=system, **sampling)
         for attempt in range(self.max_repairs + 1):
             update.attempts = attempt + 1
             try:
-                value = parse_tagged(answer, start, end)
+                parsed = parse_tagged(answer, start, end)
+                value = f"{old.rstrip()}\n{parsed.strip()}" if operator == "edit" else parsed
                 self._validate(param, value)
             except ProposalError as exc:
                 update.reason = str(exc)
@@ -196,7 +248,7 @@ class TextualGradientDescent(Optimizer):
                     end_tag=end,
                 )
                 answer = await agenerate_with(
-                    engine, prompt + "\n\n" + again, system_prompt=self.optimizer_system_prompt
+                    engine, prompt + "\n\n" + again, system_prompt=system, **sampling
                 )
                 continue
             update.new = value
@@ -204,6 +256,29 @@ class TextualGradientDescent(Optimizer):
             update.reason = ""
             return update
         return update
+
+    def check_value(self, index: int, value: str, *, guarded: bool = True) -> str | None:
+        """Why ``value`` may not become parameter ``index`` (checks, constraints, binding), or None.
+
+        ``guarded=False`` skips :attr:`checks` (for values the loop itself composed, such as a
+        worked example taken from a training run).
+
+        Example:
+            >>> from tg_core.engine.fake import FakeEngine
+            >>> p = Variable("Be nice.", role_description="system prompt")
+            >>> TextualGradientDescent([p], engine=FakeEngine(), constraints=[lambda v: "too short" if len(v) < 3 else None]).check_value(0, "ok")
+            'the new value breaks a constraint: too short'
+        """
+        checks = self.checks
+        if not guarded:
+            self.checks = []
+        try:
+            self._validate(self.parameters[index], value)
+        except ProposalError as exc:
+            return str(exc)
+        finally:
+            self.checks = checks
+        return None
 
     def _remember(self, index: int, update: ParamUpdate) -> None:
         state = self.state[index]

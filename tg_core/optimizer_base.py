@@ -104,6 +104,12 @@ class Optimizer:
         """Every parameter, in order."""
         return [p for group in self.param_groups for p in group["params"]]
 
+    def record_failed_proposal(self, param: Variable, value: str, reason: str) -> None:
+        """Hear that a proposal for ``param`` was undone (by validation); the base forgets it.
+
+        Optimizers that show rejected proposals to the model next time override it.
+        """
+
     def zero_grad(self) -> None:
         """Drop the gradients of every parameter."""
         for p in self.parameters:

@@ -2,16 +2,35 @@
 
 from .callbacks import FitCallback
 from .checkpoint import load_checkpoint, save_checkpoint, scrub
+from .config import FitConfig
 from .estimate import RunEstimate, estimate_run
+from .events import CandidateJudged, FitEvent, PhaseStarted, RunEnded, RunStarted, StepEnded
 from .loop import afit, batch_indices, fit
-from .records import FitResult, Proposal, StepRecord
+from .records import CandidateRecord, FitResult, Proposal, StepRecord
+from .samples import Sample
+from .search.guard import OverfitGuard
+from .search.pool import Candidate, CandidatePool
+from .trainer import Trainer
 
 __all__ = [
+    "Candidate",
+    "CandidateJudged",
+    "CandidatePool",
+    "CandidateRecord",
     "FitCallback",
+    "FitConfig",
+    "FitEvent",
     "FitResult",
+    "OverfitGuard",
+    "PhaseStarted",
     "Proposal",
+    "RunEnded",
     "RunEstimate",
+    "RunStarted",
+    "Sample",
+    "StepEnded",
     "StepRecord",
+    "Trainer",
     "afit",
     "batch_indices",
     "estimate_run",

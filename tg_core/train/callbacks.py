@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .records import StepRecord
+
+if TYPE_CHECKING:
+    from .events import FitEvent
 
 
 class FitCallback:
@@ -39,3 +42,7 @@ class FitCallback:
 
     def on_run_end(self, result: Any) -> None:
         """Called with the FitResult."""
+
+    def on_event(self, event: FitEvent) -> None:
+        """Called with every typed event (:mod:`tg_core.train.events`): phases, candidates,
+        steps, start and end of the run."""

@@ -120,6 +120,8 @@ class FitConfig(BaseModel):
             >>> FitConfig().updated(num_candidates=3).num_candidates
             3
         """
-        data = self.model_dump(by_alias=True)
+        data = {name: getattr(self, name) for name in type(self).model_fields}
+        if "validate" in changes:
+            data["validate_steps"] = changes.pop("validate")
         data.update(changes)
         return FitConfig(**data)

@@ -53,16 +53,18 @@ def estimate_run(
     forward_calls_per_example: int = 1,
     loss_calls_per_example: int = 1,
     tokens_per_call: int = 800,
+    candidates: int = 1,
 ) -> RunEstimate:
     """Estimate a run: per step, forward and loss calls for each example, about one backward
     call per model call, one update per parameter, and a validation pass after each step that
-    proposed a change (plus one before the run).
+    proposed a change (plus one before the run). With several ``candidates`` a step makes
+    one update call per candidate and parameter and screens each candidate on the batch.
     """
     per_example = forward_calls_per_example + loss_calls_per_example
     return RunEstimate(
-        forward_calls=steps * batch_size * per_example,
+        forward_calls=steps * batch_size * (per_example + (candidates if candidates > 1 else 0)),
         backward_calls=steps * batch_size * (per_example + 1),
-        update_calls=steps * n_params,
+        update_calls=steps * n_params * candidates,
         validation_calls=(steps + 1) * n_val * forward_calls_per_example,
         tokens_per_call=tokens_per_call,
     )

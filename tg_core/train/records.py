@@ -23,11 +23,40 @@ class Proposal:
 
 
 @dataclass
+class CandidateRecord:
+    """One candidate of a searching step and what became of it.
+
+    ``status`` is ``kept`` (it passed validation), ``refused`` (no usable proposal, a
+    constraint, the binding or the overfit guard refused it), ``screened out`` (another
+    candidate did better on the minibatch, or it did worse than its parent), or ``undone``
+    (validation did not keep it).
+
+    Example:
+        >>> CandidateRecord(0, "edit", ["Count twice."], "kept").status
+        'kept'
+    """
+
+    index: int
+    operator: str
+    values: list[str]
+    status: str
+    reason: str = ""
+    feedback: str = ""
+    screen_score: float | None = None
+    screen_n: int = 0
+    val_score: float | None = None
+    val_n: int = 0
+    pool_id: int | None = None
+
+
+@dataclass
 class StepRecord:
     """One optimization step.
 
     ``accepted`` is True when the step's changes were kept; ``val_score`` is the validation
-    score after the step's proposal (None when nothing changed or no validation ran).
+    score after the step's proposal (None when nothing changed or no validation ran);
+    ``train_score`` is the minibatch score of the values the step started from, when known.
+    A searching step lists its ``candidates`` and the pool id of its ``parent``.
     """
 
     step: int
@@ -42,6 +71,9 @@ class StepRecord:
     usage: dict[str, Any] = field(default_factory=dict)
     failed_examples: int = 0
     seconds: float = 0.0
+    candidates: list[CandidateRecord] = field(default_factory=list)
+    parent: int | None = None
+    val_n: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -51,7 +83,8 @@ class StepRecord:
     def from_dict(cls, data: dict[str, Any]) -> StepRecord:
         """Inverse of :meth:`to_dict`."""
         proposals = [Proposal(**p) for p in data.get("proposals", [])]
-        return cls(**{**data, "proposals": proposals})
+        candidates = [CandidateRecord(**c) for c in data.get("candidates", [])]
+        return cls(**{**data, "proposals": proposals, "candidates": candidates})
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""Search over candidate values: the pool, the overfit guard, worked examples, the step."""

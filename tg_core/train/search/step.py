@@ -1,0 +1,310 @@
+"""A searching step: several candidates, screened on the minibatch, the best validated.
+
+One step of :class:`~tg_core.train.trainer.Trainer` when ``num_candidates > 1``, a pool or
+other operators are configured:
+
+1. start from a parent: the current values, or (with a pool) a candidate drawn from the
+   Pareto front of the validated candidates;
+2. forward and backward on the minibatch, as TextGrad does;
+3. propose ``num_candidates`` candidates concurrently, each with an operator in turn
+   (``rewrite``, ``edit``, ``example``) and its own view of the feedback; the overfit
+   guard, constraints and bindings refuse bad ones;
+4. screen every candidate on the minibatch (the parent's score comes from the cache) and
+   send the best to validation if it is not worse than its parent there;
+5. validate on a sample first, then on the rest if it holds up there; keep it if it is
+   not worse than the current value (or, with a pool, if no candidate dominates it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import random
+import time
+from typing import TYPE_CHECKING, Any
+
+from ...errors import BudgetExceeded
+from ...optimizer import TextualGradientDescent
+from ...optimizer_base import ParamUpdate
+from ..evaluation import mean, score_examples
+from ..events import CandidateJudged
+from ..records import CandidateRecord, StepRecord
+from ..samples import Sample
+from .examples import right_samples, with_worked_example
+from .pool import CandidatePool
+
+if TYPE_CHECKING:
+    from ..trainer import Trainer
+
+
+def _fmt(score: float | None) -> str:
+    return "-" if score is None else f"{score:.3f}"
+
+
+async def _propose(
+    trainer: Trainer, opt: TextualGradientDescent, j: int, samples: list[Sample]
+) -> CandidateRecord:
+    """Candidate ``j``: its operator in turn, variant ``j`` of the feedback."""
+    ops = trainer.config.operators
+    operator = ops[j % len(ops)]
+    start = [str(p.value) for p in trainer.params]
+    with_feedback = [i for i, p in enumerate(trainer.params) if p.requires_grad and p.gradients]
+    cand = CandidateRecord(j, operator, list(start), "refused")
+    if operator == "example":
+        good = right_samples(samples, trainer.config.perfect_score)
+        pick = j // len(ops)
+        target = (with_feedback or list(range(len(trainer.params))))[-1]
+        if pick >= len(good):
+            cand.reason = "no training example of this batch was answered right"
+            return cand
+        value = with_worked_example(start[target], good[pick], trainer.config.max_examples)
+        if value is None:
+            cand.reason = "the right answer was too long to show, or already shown"
+            return cand
+        problem = opt.check_value(target, value, guarded=False)
+        if problem:
+            cand.reason = problem
+            return cand
+        cand.values[target], cand.status = value, "proposed"
+        return cand
+    if not with_feedback:
+        cand.reason = "no parameter received feedback"
+        return cand
+    updates: list[ParamUpdate | BaseException] = await asyncio.gather(
+        *(opt.apropose(i, operator=operator, variant=j) for i in with_feedback),
+        return_exceptions=True,
+    )
+    reasons = []
+    for i, u in zip(with_feedback, updates):
+        if isinstance(u, BudgetExceeded):
+            raise u
+        if isinstance(u, BaseException):
+            reasons.append(f"{trainer.params[i].get_role_description()}: {u}")
+            continue
+        cand.feedback = (cand.feedback + "\n\n" + u.feedback).strip()
+        if u.status == "updated":
+            cand.values[i] = u.new
+        elif u.reason:
+            reasons.append(f"{u.role}: {u.reason}")
+    if cand.values != start:
+        cand.status = "proposed"
+    else:
+        cand.reason = "; ".join(reasons) or "no change proposed"
+    return cand
+
+
+async def _screen(trainer: Trainer, values: list[str], batch: list[int]) -> list[float]:
+    from ..trainer import set_values
+
+    start = [str(p.value) for p in trainer.params]
+    set_values(trainer.params, values)
+    try:
+        scores, _ = await score_examples(trainer.score_fn, [trainer.trainset[i] for i in batch])
+    finally:
+        set_values(trainer.params, start)
+    return scores
+
+
+def _parent(trainer: Trainer, rng: random.Random) -> tuple[int | None, list[str], dict[int, float]]:
+    """(pool id, values, per-example validation scores) of the values the step starts from."""
+    state = trainer.state
+    if trainer.config.pool and state.pool is not None and len(state.pool):
+        chosen = state.pool.pick_parent(rng)
+        return chosen.id, list(chosen.values), dict(chosen.scores)
+    return None, list(state.best_values), dict(state.current_scores)
+
+
+async def search_step(trainer: Trainer, step: int) -> StepRecord:
+    """Run one searching step of ``trainer`` and return its record."""
+    from ..trainer import batch_indices, set_values
+
+    cfg, state = trainer.config, trainer.state
+    opt = trainer.opt
+    assert isinstance(opt, TextualGradientDescent)
+    started, before = time.monotonic(), trainer.usage.copy()
+    epoch, batch = batch_indices(step, len(trainer.trainset), cfg.batch_size, cfg.seed)
+    rng = random.Random(f"{cfg.seed}-search-{step}")
+    if cfg.pool and state.pool is None and trainer.val:
+        state.pool = CandidatePool()
+        state.pool.add(list(state.best_values), scores=dict(state.current_scores))
+    for cb in trainer.callbacks:
+        cb.on_step_start(step, batch)
+    parent_id, parent_values, parent_scores = _parent(trainer, rng)
+    start_state = copy.deepcopy(opt.state_dict())
+    set_values(trainer.params, parent_values)
+    opt.zero_grad()
+    samples, results = await trainer.forward(step, batch)
+    failed = len(results) - len(samples)
+
+    def rec(**kw: Any) -> StepRecord:
+        r = trainer.record(step, epoch, batch, before, started, failed, **kw)
+        r.parent = parent_id
+        return r
+
+    try:
+        if not samples:
+            first = next(r for r in results if isinstance(r, BaseException))
+            return rec(accepted=False, reason=f"every example of the batch failed: {first!r}")
+        note = await trainer.backward(step, samples)
+        k = cfg.num_candidates
+        trainer.phase(step, "propose", f"{k} candidates ({', '.join(cfg.operators)})")
+        cands = list(await asyncio.gather(*(_propose(trainer, opt, j, samples) for j in range(k))))
+        seen = {tuple(parent_values)}
+        for c in cands:
+            if c.status == "proposed" and tuple(c.values) in seen:
+                c.status, c.reason = "refused", "the same as its parent or another candidate"
+            seen.add(tuple(c.values))
+        live = [c for c in cands if c.status == "proposed"]
+        train_score: float | None = None
+        if live:
+            trainer.phase(step, "screen", f"{len(live)} candidates on {len(batch)} examples")
+            train_score = mean(await _screen(trainer, parent_values, batch))
+            for c in live:
+                scores = await _screen(trainer, c.values, batch)
+                c.screen_score, c.screen_n = mean(scores), len(scores)
+        record = await _choose(trainer, step, cands, live, train_score, parent_id, parent_scores)
+        record_fields = rec(accepted=record[0], reason=note + record[1], val_score=record[2])
+        record_fields.train_score, record_fields.candidates = train_score, cands
+        record_fields.val_n = record[3]
+        for c in cands:
+            trainer.emit(CandidateJudged(step, time.monotonic() - trainer.started, c))
+        for c in cands:
+            if c.status == "undone":
+                for i, (old, new) in enumerate(zip(parent_values, c.values)):
+                    if old != new:
+                        opt.record_failed_proposal(trainer.params[i], new, c.reason)
+        cbs = trainer.callbacks
+        if record_fields.accepted and not all(cb.approve(record_fields) for cb in cbs):
+            record_fields.accepted, record_fields.reason = False, "vetoed by a callback"
+            _veto(trainer, cands)
+        for cb in cbs:
+            (cb.on_proposal_accepted if record_fields.accepted else cb.on_proposal_rejected)(
+                record_fields
+            )
+        return record_fields
+    except BudgetExceeded:
+        opt.load_state_dict(start_state)
+        raise
+    finally:
+        set_values(trainer.params, state.best_values)
+
+
+def _veto(trainer: Trainer, cands: list[CandidateRecord]) -> None:
+    """Take back a kept candidate that a callback vetoed."""
+    state = trainer.state
+    for c in cands:
+        if c.status == "kept":
+            c.status, c.reason = "undone", "vetoed by a callback"
+            if state.pool is not None and c.pool_id is not None:
+                state.pool.candidates.pop(c.pool_id)
+                state.best_values = list(state.pool.best().values)
+    trainer.state.best_values = list(state.best_values)
+
+
+async def _choose(
+    trainer: Trainer,
+    step: int,
+    cands: list[CandidateRecord],
+    live: list[CandidateRecord],
+    train_score: float | None,
+    parent_id: int | None,
+    parent_scores: dict[int, float],
+) -> tuple[bool, str, float | None, int]:
+    """Pick the best screened candidate and gate it: (accepted, reason, val score, val n)."""
+    from ..trainer import set_values
+
+    if not live:
+        reasons = "; ".join(sorted({c.reason for c in cands if c.reason}))
+        return False, f"no usable candidate ({reasons})", None, 0
+    best = max(live, key=lambda c: (c.screen_score or 0.0, -c.index))
+    for c in live:
+        if c is not best:
+            c.status = "screened out"
+            c.reason = (
+                f"minibatch {_fmt(c.screen_score)} < best candidate {_fmt(best.screen_score)}"
+            )
+    if train_score is not None and (best.screen_score or 0.0) < train_score:
+        best.status = "screened out"
+        best.reason = f"minibatch {_fmt(best.screen_score)} < parent {_fmt(train_score)}"
+        return False, f"no candidate matched its parent on the minibatch ({best.reason})", None, 0
+    cfg, state = trainer.config, trainer.state
+    if not trainer.val:
+        set_values(trainer.params, best.values)
+        state.best_values = list(best.values)
+        best.status, best.reason = "kept", "no validation set"
+        return True, f"candidate {best.index} ({best.operator}) kept (no validation set)", None, 0
+    n = len(trainer.val)
+    order = list(range(n))
+    random.Random(f"{cfg.seed}-val-{step}").shuffle(order)
+    first = order[: cfg.val_sample] if cfg.val_sample and cfg.val_sample < n else order
+    set_values(trainer.params, best.values)
+    scores = await trainer.validate(step, sorted(first))
+    if len(first) < n:
+        mine, theirs = mean(list(scores.values())), mean([parent_scores.get(i, 0.0) for i in first])
+        if mine < theirs:
+            best.status, best.val_score, best.val_n = "undone", mine, len(first)
+            best.reason = f"validation sample {mine:.3f} < parent {theirs:.3f} (n={len(first)})"
+            return False, f"candidate {best.index} undone: {best.reason}", mine, len(first)
+        scores.update(await trainer.validate(step, sorted(order[len(first) :])))
+    score = mean(list(scores.values()))
+    best.val_score, best.val_n = score, len(scores)
+    if cfg.pool and state.pool is not None:
+        return _gate_pool(trainer, step, best, scores, parent_id, parent_scores)
+    current = state.current if state.current is not None else float("-inf")
+    strict = cfg.require_improvement
+    if score > current or (not strict and score >= current):
+        trainer.accept(score, scores)
+        best.status = "kept"
+        best.reason = f"validation {score:.3f} {'>' if strict else '>='} {current:.3f}"
+        return True, f"candidate {best.index} ({best.operator}) kept: {best.reason}", score, n
+    state.since_best += 1
+    best.status = "undone"
+    best.reason = (
+        f"validation {score:.3f} < current {current:.3f}"
+        if score < current
+        else (f"validation did not improve ({score:.3f})")
+    )
+    return False, f"candidate {best.index} undone: {best.reason}", score, n
+
+
+def _gate_pool(
+    trainer: Trainer,
+    step: int,
+    best: CandidateRecord,
+    scores: dict[int, float],
+    parent_id: int | None,
+    parent_scores: dict[int, float],
+) -> tuple[bool, str, float | None, int]:
+    """Keep ``best`` in the pool unless a pool member dominates it; values become the
+    pool's best."""
+    from ..trainer import set_values
+
+    state = trainer.state
+    pool = state.pool
+    assert pool is not None
+    score = mean(list(scores.values()))
+    strict = trainer.config.require_improvement
+    parent_mean = mean(list(parent_scores.values())) if parent_scores else float("-inf")
+    if pool.dominated(scores) or (strict and score <= parent_mean):
+        state.since_best += 1
+        best.status = "undone"
+        best.reason = (
+            f"validation {score:.3f}: dominated by a candidate in the pool"
+            if pool.dominated(scores)
+            else f"validation {score:.3f} did not beat its parent ({parent_mean:.3f})"
+        )
+        return False, f"candidate {best.index} undone: {best.reason}", score, len(scores)
+    added = pool.add(
+        best.values, scores=scores, parent=parent_id, step=step, operator=best.operator
+    )
+    best.status, best.pool_id = "kept", added.id
+    top = pool.best()
+    set_values(trainer.params, top.values)
+    trainer.accept(top.mean, top.scores)
+    best.reason = f"validation {score:.3f} (parent {parent_mean:.3f}); pool of {len(pool)}"
+    return (
+        True,
+        f"candidate {best.index} ({best.operator}) joined the pool: {best.reason}",
+        score,
+        len(scores),
+    )
