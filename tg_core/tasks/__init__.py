@@ -6,22 +6,14 @@ from typing import Any
 
 from ..autograd.string_based import StringBasedFunction
 from ..errors import UserError
-from ..variable import Variable
 from .answers import integers_match, parse_integer_answer, sorted_words_match
+from .bbh_tasks import BBH_TASKS, BBHTask
 from .datasets import Dataset, PathLike, load_bbh, load_gsm8k_dspy
+from .forms import IntegerForm
 from .object_counting_generator import generate_object_counting
+from .scoring import Scorer, bbh_scorer, eval_function
 
-TASKS = ("BBH_object_counting", "BBH_word_sorting", "GSM8K_DSPy")
-_PURPOSE = "The runtime of a string-based function that checks if the prediction is correct."
-
-
-def _eval_fn(kind: str) -> StringBasedFunction:
-    compare = sorted_words_match if kind == "words" else integers_match
-
-    def check(prediction: Variable, ground_truth_answer: Variable) -> int:
-        return compare(str(prediction.value), str(ground_truth_answer.value))
-
-    return StringBasedFunction(check, function_purpose=_PURPOSE)
+TASKS = (*(f"BBH_{name}" for name in BBH_TASKS), "GSM8K_DSPy")
 
 
 def load_task(
@@ -34,10 +26,13 @@ def load_task(
     """``(train, val, test, eval_fn)`` for a benchmark task, with TextGrad's splits.
 
     ``eval_fn(inputs=dict(prediction=..., ground_truth_answer=...))`` returns a Variable whose
-    value is ``"1"`` (right) or ``"0"`` (wrong), and is differentiable.
+    value is ``"1"`` (right) or ``"0"`` (wrong), and is differentiable. An optional
+    ``question=...`` input lets multiple-choice answers written as option text count. The
+    same check without Variables: :func:`bbh_scorer`.
 
     Args:
-        task_name: ``BBH_object_counting``, ``BBH_word_sorting`` or ``GSM8K_DSPy``.
+        task_name: ``BBH_<task>`` for any task in :data:`BBH_TASKS`, or ``GSM8K_DSPy``
+            (every name is in :data:`TASKS`).
         evaluation_api: accepted for TextGrad compatibility (these tasks check by string).
         data_dir: a folder with ``bbh/*.json`` / ``gsm8k/*.jsonl``; else the files are
             downloaded once from their public sources into the cache.
@@ -50,18 +45,21 @@ def load_task(
     """
     if task_name == "GSM8K_DSPy":
         splits = [load_gsm8k_dspy(s, data_dir) for s in ("train", "val", "test")]
-        return splits[0], splits[1], splits[2], _eval_fn("int")
-    if task_name.startswith("BBH_"):
-        task = task_name[4:]
-        splits = [load_bbh(task, s, data_dir) for s in ("train", "val", "test")]
-        kind = "words" if task == "word_sorting" else "int"
-        return splits[0], splits[1], splits[2], _eval_fn(kind)
-    raise UserError(f"unknown task {task_name!r}; known: {', '.join(TASKS)}")
+        return splits[0], splits[1], splits[2], eval_function(Scorer(task_name, IntegerForm()))
+    if task_name not in TASKS:
+        raise UserError(f"unknown task {task_name!r}; known: {', '.join(TASKS)}")
+    task = task_name.removeprefix("BBH_")
+    splits = [load_bbh(task, s, data_dir) for s in ("train", "val", "test")]
+    return splits[0], splits[1], splits[2], eval_function(bbh_scorer(task))
 
 
 __all__ = [
+    "BBH_TASKS",
     "TASKS",
+    "BBHTask",
     "Dataset",
+    "Scorer",
+    "bbh_scorer",
     "generate_object_counting",
     "integers_match",
     "load_task",

@@ -7,12 +7,14 @@ from pathlib import Path
 
 from ..engine.cache import make_private_dir, tg_core_home
 from ..errors import TgCoreError, UserError
+from .bbh_tasks import BBH_TASKS
 
+_BBH = "https://raw.githubusercontent.com/suzgunmirac/BIG-Bench-Hard/main/bbh"
+_GSM8K = "https://raw.githubusercontent.com/openai/grade-school-math/master/grade_school_math/data"
 SOURCES = {
-    "bbh/object_counting.json": "https://raw.githubusercontent.com/suzgunmirac/BIG-Bench-Hard/main/bbh/object_counting.json",
-    "bbh/word_sorting.json": "https://raw.githubusercontent.com/suzgunmirac/BIG-Bench-Hard/main/bbh/word_sorting.json",
-    "gsm8k/train.jsonl": "https://raw.githubusercontent.com/openai/grade-school-math/master/grade_school_math/data/train.jsonl",
-    "gsm8k/test.jsonl": "https://raw.githubusercontent.com/openai/grade-school-math/master/grade_school_math/data/test.jsonl",
+    **{f"bbh/{task}.json": f"{_BBH}/{task}.json" for task in BBH_TASKS},
+    "gsm8k/train.jsonl": f"{_GSM8K}/train.jsonl",
+    "gsm8k/test.jsonl": f"{_GSM8K}/test.jsonl",
 }
 
 

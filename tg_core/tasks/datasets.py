@@ -9,21 +9,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import UserError
+from .bbh_tasks import BBH_TASKS
 from .data_files import data_file
 
 BBH_SPLITS = {"train": (0, 50), "val": (50, 150), "test": (150, None)}
 GSM8K_SPLITS = {"train": (0, 200), "val": (200, 500)}
 
-BBH_INSTRUCTIONS = {
-    "object_counting": (
-        "You will answer a reasoning question. Think step by step. The last line of your "
-        "response must be 'Answer: $VALUE' where VALUE is a number."
-    ),
-    "word_sorting": (
-        "You will sort a list of words alphabetically. Think step by step. The last line of "
-        "your response must be 'Answer: ' followed by the sorted words separated by spaces."
-    ),
-}
+BBH_INSTRUCTIONS = {name: task.instruction for name, task in BBH_TASKS.items()}
 GSM8K_INSTRUCTION = (
     "You will answer a mathematical reasoning question. Think step by step. The last line of "
     "your response must be 'Answer: $VALUE' where VALUE is a number."
