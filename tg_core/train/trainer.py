@@ -70,12 +70,14 @@ class Trainer:
         >>> from tg_core.engine.fake import FakeEngine
         >>> prompt = tg.Variable("Answer.", role_description="system prompt")
         >>> engine = FakeEngine()
+        >>> model = tg.BlackboxLLM(engine, system_prompt=prompt)
         >>> async def loss(q):
-        ...     return tg.Variable(f"wrong on {q}", predecessors=[prompt], role_description="loss")
+        ...     out = await model.aforward(tg.Variable(q, role_description="question", requires_grad=False))
+        ...     return await tg.TextLoss("Judge.", engine=engine).aforward(out)
         >>> async def score(q):
         ...     return 1.0
         >>> trainer = Trainer([prompt], loss, score, ["a"], ["b"], engine=engine,
-        ...                   config=FitConfig(steps=1))
+        ...                   config=FitConfig(steps=1, progress=False))
         >>> asyncio.run(trainer.afit()).history[0].accepted
         True
     """
