@@ -14,6 +14,7 @@ from .errors import BudgetExceeded, EngineError, ProposalError, ProposalRejected
 from .optimizer_base import Optimizer, ParamUpdate, StepReport
 from .prompts import load_prompt
 from .reduce import areduce_texts
+from .structured import parse_structured, response_format_for
 from .tags import parse_tagged
 from .variable import Variable
 
@@ -43,6 +44,9 @@ class TextualGradientDescent(Optimizer):
         in_context_examples: examples of good values, shown to the model.
         gradient_memory: how many past feedback texts per parameter to show the model.
         max_repairs: how many times to ask again after an unusable proposal.
+        structured: ask the server for a JSON answer that it enforces by schema (the local
+            llama.cpp server and OpenAI; see :mod:`tg_core.structured`); other servers, and
+            an answer that is not valid JSON, fall back to the tags.
 
     A proposal without the tags, empty, refused by a constraint function or by the
     parameter's binding is retried ``max_repairs`` times; then the old value stays and a
@@ -69,6 +73,7 @@ class TextualGradientDescent(Optimizer):
         gradient_memory: int = 0,
         *,
         max_repairs: int = 1,
+        structured: bool = False,
     ) -> None:
         super().__init__(parameters)
         self.verbose = verbose
@@ -80,6 +85,7 @@ class TextualGradientDescent(Optimizer):
             raise UserError("gradient_memory and max_repairs must be >= 0")
         self.gradient_memory = gradient_memory
         self.max_repairs = max_repairs
+        self.structured = structured
         self.checks: list[Callable[[str, str], str | None]] = []
         """Extra checks ``(old, new) -> problem or None`` every proposal must pass (the
         training loop adds its overfit guard here for the length of a run)."""
@@ -227,12 +233,15 @@ class TextualGradientDescent(Optimizer):
         start, end = self.new_variable_tags
         repair = load_prompt("optimizer_repair")
         sampling: dict[str, Any] = {} if variant == 0 else {"temperature": 0.8, "seed": variant}
+        schema = response_format_for(engine) if self.structured else None
+        if schema is not None:
+            sampling["response_format"] = schema
         system = self.optimizer_system_prompt
         answer = await agenerate_with(engine, prompt, system_prompt=system, **sampling)
         for attempt in range(self.max_repairs + 1):
             update.attempts = attempt + 1
             try:
-                parsed = parse_tagged(answer, start, end)
+                parsed = _parse(answer, start, end, structured=schema is not None)
                 value = f"{old.rstrip()}\n{parsed.strip()}" if operator == "edit" else parsed
                 self._validate(param, value)
             except ProposalError as exc:
@@ -357,6 +366,16 @@ class TextualGradientDescent(Optimizer):
 
 
 TGD = TextualGradientDescent
+
+
+def _parse(answer: str, start: str, end: str, *, structured: bool) -> str:
+    """The proposal in ``answer``: its JSON ``new_value`` when structured, else between tags."""
+    if structured:
+        try:
+            return parse_structured(answer, start, end)
+        except ProposalError:
+            pass  # the server did not enforce the schema: read the tags instead
+    return parse_tagged(answer, start, end)
 
 
 class TextualGradientDescentwithMomentum(TextualGradientDescent):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from pathlib import Path
@@ -232,3 +233,25 @@ def test_bad_search_options_are_named() -> None:
         FitConfig(operators=("shuffle",))
     with pytest.raises(UserError, match="no_such_option"):
         FitConfig().updated(no_such_option=1)
+
+
+def test_structured_proposals_are_read_from_json_and_fall_back_to_tags() -> None:
+    from tg_core.structured import parse_structured, response_format_for
+    from tg_core.engine.local_engine import LocalEngine
+
+    assert response_format_for(LocalEngine(cache=False))["schema"]["required"] == ["new_value"]
+    assert parse_structured('{"new_value": "Count twice."}', "<A>", "</A>") == "Count twice."
+    with pytest.raises(tg.errors.ProposalError):
+        parse_structured("not json", "<A>", "</A>")
+    p = tg.Variable("Be nice.", role_description="system prompt")
+    p.add_gradient(tg.Variable("Be concise too.", role_description="feedback"))
+    answers = ['{"new_value": "Be brief."}', "<IMPROVED_VARIABLE>Be short.</IMPROVED_VARIABLE>"]
+    for answer, expected in zip(answers, ["Be brief.", "Be short."]):
+        engine = FakeEngine([answer])
+        engine.structured_output = "llama"  # type: ignore[attr-defined]
+        update = asyncio.run(tg.TGD([p], engine=engine, structured=True).apropose(0))
+        assert update.new == expected
+        assert engine.calls[0].kwargs["response_format"]["type"] == "json_object"
+    plain = FakeEngine(["<IMPROVED_VARIABLE>Be short.</IMPROVED_VARIABLE>"])
+    asyncio.run(tg.TGD([p], engine=plain, structured=True).apropose(0))
+    assert "response_format" not in plain.calls[0].kwargs

@@ -48,6 +48,8 @@ class FitConfig(BaseModel):
         val_sample: validate a candidate on this many examples first and finish the set only
             if it is not worse there than the value it came from (None: whole set at once).
         guard_overfit: refuse a proposal that copies a training input or answer verbatim.
+        structured_proposals: in a searching run, ask for proposals as JSON the server
+            enforces by schema, where it can (tags otherwise).
         max_examples: worked examples a value may hold (``example`` operator).
         constraints: rules every new value must follow, for the default optimizer (text, or a
             function returning an error message or None).
@@ -85,6 +87,7 @@ class FitConfig(BaseModel):
     pool: bool = False
     val_sample: int | None = Field(default=None, ge=1)
     guard_overfit: bool = True
+    structured_proposals: bool = True
     max_examples: int = Field(default=2, ge=0)
     constraints: tuple[Any, ...] = ()
     gradient_memory: int = Field(default=0, ge=0)

@@ -116,6 +116,8 @@ class Trainer:
                 "a searching fit (num_candidates > 1, pool or operators) needs a "
                 "TextualGradientDescent optimizer; pass num_candidates=1 to use this one"
             )
+        if self.config.searching and isinstance(self.opt, TextualGradientDescent):
+            self.opt.structured = self.opt.structured or self.config.structured_proposals
         self.callbacks = list(callbacks)
         cfg = self.config
         per_epoch = math.ceil(len(self.trainset) / cfg.batch_size)
