@@ -236,8 +236,8 @@ def test_bad_search_options_are_named() -> None:
 
 
 def test_structured_proposals_are_read_from_json_and_fall_back_to_tags() -> None:
-    from tg_core.structured import parse_structured, response_format_for
     from tg_core.engine.local_engine import LocalEngine
+    from tg_core.structured import parse_structured, response_format_for
 
     assert response_format_for(LocalEngine(cache=False))["schema"]["required"] == ["new_value"]
     assert parse_structured('{"new_value": "Count twice."}', "<A>", "</A>") == "Count twice."
