@@ -8,11 +8,12 @@ from typing import Any
 from .._async import run_sync
 from ..optimizer_base import Optimizer
 from ..variable import Variable
+from .batches import batch_indices
 from .callbacks import FitCallback
 from .config import FitConfig
 from .evaluation import ScoreFn
 from .records import FitResult
-from .trainer import LossFn, Trainer, batch_indices
+from .trainer import LossFn, Trainer
 
 __all__ = ["afit", "batch_indices", "fit"]
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import math
-import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -21,6 +19,7 @@ from ..optimizer import TextualGradientDescent
 from ..optimizer_base import Optimizer, StepReport
 from ..variable import Variable
 from ..visualize import GraphView
+from .batches import set_values
 from .callbacks import FitCallback
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import FitConfig
@@ -34,27 +33,6 @@ from .search.guard import OverfitGuard
 from .state import RunState
 
 LossFn = Callable[[Any], Awaitable[Variable | Sample]]
-
-
-def batch_indices(step: int, n: int, batch_size: int, seed: int) -> tuple[int, list[int]]:
-    """(epoch, example indices) of ``step``: each epoch is a seeded shuffle cut into batches.
-
-    Example:
-        >>> batch_indices(0, 5, 2, seed=0)[1] == batch_indices(0, 5, 2, seed=0)[1]
-        True
-    """
-    per_epoch = math.ceil(n / batch_size)
-    epoch, position = divmod(step, per_epoch)
-    order = list(range(n))
-    random.Random(f"{seed}-{epoch}").shuffle(order)
-    return epoch, order[position * batch_size : (position + 1) * batch_size]
-
-
-def set_values(params: Sequence[Variable], values: Sequence[str]) -> None:
-    """Write ``values`` into ``params`` (through their bindings), skipping unchanged ones."""
-    for p, v in zip(params, values):
-        if str(p.value) != v:
-            p.set_value(v)
 
 
 class Trainer:
@@ -273,7 +251,9 @@ class Trainer:
             from .search.step import search_step
 
             return await search_step(self, step)
-        return await self.tgd_step(step)
+        from .tgd_step import tgd_step
+
+        return await tgd_step(self, step)
 
     # -- phases ---------------------------------------------------------------------------
     async def forward(self, step: int, batch: list[int]) -> tuple[list[Sample], list[Any]]:
@@ -381,74 +361,3 @@ class Trainer:
         """Leave no trace of an unfinished step: parameter values and optimizer state."""
         set_values(self.params, values)
         self.opt.load_state_dict(optimizer_state)
-
-    # -- TextGrad's step ------------------------------------------------------------------
-    async def tgd_step(self, step: int) -> StepRecord:
-        """Forward, backward, one optimizer step, then keep it if validation does not drop."""
-        started, before = time.monotonic(), self.usage.copy()
-        epoch, batch = batch_indices(
-            step, len(self.trainset), self.config.batch_size, self.config.seed
-        )
-        for cb in self.callbacks:
-            cb.on_step_start(step, batch)
-        start_values = [str(p.value) for p in self.params]
-        start_state = copy.deepcopy(self.opt.state_dict())
-        self.opt.zero_grad()
-        samples, results = await self.forward(step, batch)
-        failed = len(results) - len(samples)
-
-        def rec(**kw: Any) -> StepRecord:
-            return self.record(step, epoch, batch, before, started, failed, **kw)
-
-        if not samples:
-            first = next(r for r in results if isinstance(r, BaseException))
-            return rec(accepted=False, reason=f"every example of the batch failed: {first!r}")
-        note = await self.backward(step, samples)
-        self.phase(step, "update", f"{len(self.params)} parameters")
-        self.bar.update(step=step, done_in_step=len(batch), batch=len(batch), phase="update ")
-        try:
-            report = await self.opt.astep()
-        except BudgetExceeded:
-            self.undo(start_values, start_state)
-            raise
-        if not report.changed:
-            problems = "; ".join(f"{u.role}: {u.reason}" for u in report.problems)
-            why = f"no usable proposal ({problems})" if problems else "no change proposed"
-            return rec(accepted=False, reason=note + why, report=report)
-        if not self.val:
-            self.state.best_values = [str(p.value) for p in self.params]
-            return rec(accepted=True, reason=note + "accepted (no validation set)", report=report)
-        try:
-            scores = await self.validate(step, list(range(len(self.val))))
-        except BudgetExceeded:
-            self.undo(start_values, start_state)
-            raise
-        score = mean(list(scores.values()))
-        current = self.state.current if self.state.current is not None else -math.inf
-        strict = self.config.require_improvement
-        better = score > current if strict else score >= current
-        record = rec(accepted=better, reason="", report=report, val_score=score)
-        record.val_n = len(scores)
-        if record.accepted and not all(cb.approve(record) for cb in self.callbacks):
-            record.accepted, record.reason = False, "vetoed by a callback"
-        elif record.accepted:
-            record.reason = note + f"validation {score:.3f} {'>' if strict else '>='} {current:.3f}"
-        elif score == current:
-            record.reason = note + f"validation did not improve ({score:.3f})"
-        else:
-            record.reason = note + f"validation fell from {current:.3f} to {score:.3f}"
-        if record.accepted:
-            self.accept(score, scores)
-            for cb in self.callbacks:
-                cb.on_proposal_accepted(record)
-        else:
-            self.state.since_best += 1
-            for update in report.changed:
-                self.opt.record_failed_proposal(
-                    self.params[update.index], update.new, record.reason
-                )
-            set_values(self.params, start_values)
-            record.values = [str(p.value) for p in self.params]
-            for cb in self.callbacks:
-                cb.on_proposal_rejected(record)
-        return record

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from ...errors import BudgetExceeded
 from ...optimizer import TextualGradientDescent
 from ...optimizer_base import ParamUpdate
+from ..batches import batch_indices, set_values
 from ..evaluation import mean, score_examples
 from ..events import CandidateJudged
 from ..records import CandidateRecord, StepRecord
@@ -94,8 +95,6 @@ async def _propose(
 
 
 async def _screen(trainer: Trainer, values: list[str], batch: list[int]) -> list[float]:
-    from ..trainer import set_values
-
     start = [str(p.value) for p in trainer.params]
     set_values(trainer.params, values)
     try:
@@ -116,8 +115,6 @@ def _parent(trainer: Trainer, rng: random.Random) -> tuple[int | None, list[str]
 
 async def search_step(trainer: Trainer, step: int) -> StepRecord:
     """Run one searching step of ``trainer`` and return its record."""
-    from ..trainer import batch_indices, set_values
-
     cfg, state = trainer.config, trainer.state
     opt = trainer.opt
     assert isinstance(opt, TextualGradientDescent)
@@ -211,8 +208,6 @@ async def _choose(
     parent_scores: dict[int, float],
 ) -> tuple[bool, str, float | None, int]:
     """Pick the best screened candidate and gate it: (accepted, reason, val score, val n)."""
-    from ..trainer import set_values
-
     if not live:
         reasons = "; ".join(sorted({c.reason for c in cands if c.reason}))
         return False, f"no usable candidate ({reasons})", None, 0
@@ -277,8 +272,6 @@ def _gate_pool(
 ) -> tuple[bool, str, float | None, int]:
     """Keep ``best`` in the pool unless a pool member dominates it; values become the
     pool's best."""
-    from ..trainer import set_values
-
     state = trainer.state
     pool = state.pool
     assert pool is not None
