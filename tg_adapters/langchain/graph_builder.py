@@ -18,8 +18,9 @@ from langchain_core.prompt_values import ChatPromptValue
 from langchain_core.prompts import BasePromptTemplate, ChatPromptTemplate, MessagesPlaceholder
 
 from tg_core import Variable
+from tg_core.autograd.function import conversation_text
+from tg_core.program.nodes import model_call, pass_through, unique
 
-from .nodes import model_call, pass_through, unique
 from .params import MARK_KEY, PromptEntry, lookup
 from .records import RunRecord
 from .values import Key, keys_of, message_role, message_text, pieces, text_of
@@ -271,11 +272,11 @@ class GraphBuilder:
             prompts = [str(p) for p in rec.inputs] if isinstance(rec.inputs, list) else []
             inputs = [scope.find(p) for p in prompts[:1]]
             system, user = "", prompts[0] if prompts else ""
+        response = text_of(answer)
         node = model_call(
-            text_of(answer),
+            response,
             inputs,
-            system=system or None,
-            user=user,
+            conversation=conversation_text(system or None, user, response),
             role=f"response of the model {rec.name}",
         )
         scope.register(answer, node)
