@@ -10,7 +10,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 
 from tg_core._async import run_sync
 from tg_core.engine.registry import resolve_engine
-from tg_core.program.fit import OptimizerArg, fit_config
+from tg_core.program.fit import FailureLog, OptimizerArg, fit_config
 from tg_core.program.fit import aoptimize as core_aoptimize
 from tg_core.train import FitCallback, FitResult, StepRecord
 from tg_core.train.config import FitConfig
@@ -66,6 +66,7 @@ async def aoptimize(
     optimizer: OptimizerArg = None,
     num_threads: int | None = None,
     callbacks: Sequence[FitCallback] = (),
+    failures: FailureLog | None = None,
     **options: Any,
 ) -> OptimizeResult:
     """Optimize ``chain``'s prompt templates on ``trainset``; the chain is rewritten in place.
@@ -96,6 +97,8 @@ async def aoptimize(
             (replaces the default TGD and its options).
         num_threads: chain runs in flight at once (default: ``max_concurrency`` or 8).
         callbacks: :class:`tg_core.train.FitCallback` hooks.
+        failures: a :class:`~tg_core.program.fit.FailureLog` that collects why examples
+            failed (the metric's reasons, the chain's errors).
         **options: any :class:`~tg_core.train.config.FitConfig` option: ``steps``,
             ``epochs``, ``batch_size``, ``seed``, ``budget`` (the chain's own model calls
             included), ``max_concurrency``, ``run_dir``, ``patience``, ``progress``,
@@ -140,6 +143,7 @@ async def aoptimize(
         optimizer=optimizer,
         optimizer_engine=as_tg_engine(optimizer_engine),
         callbacks=callbacks,
+        failures=failures,
     )
     return OptimizeResult(chain, result)
 
