@@ -10,7 +10,15 @@ from .fit import FailureLog, aoptimize, optimize
 from .loss import ExampleFailed, failure_loss, feedback_loss, loss_text, metric_loss
 from .metric import Metric, MetricError, MetricOutcome, acall_metric, call_metric, read_metric
 from .nodes import model_call, pass_through, unique
-from .protocol import Program, ProgramRun, expected_fields, fields_of, shown, value_text
+from .protocol import (
+    Program,
+    ProgramRun,
+    expected_fields,
+    fields_of,
+    shown,
+    synced,
+    value_text,
+)
 
 __all__ = [
     "ExampleFailed",
@@ -35,6 +43,7 @@ __all__ = [
     "pass_through",
     "read_metric",
     "shown",
+    "synced",
     "unique",
     "value_text",
 ]

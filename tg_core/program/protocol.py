@@ -86,6 +86,29 @@ def expected_fields(example: Any, inputs: Any) -> str:
     return shown({k: v for k, v in fields.items() if k not in given})
 
 
+def synced(variable: Variable) -> Variable:
+    """``variable`` with its binding's current value (the object may have been edited by
+    hand, loaded from a file or swapped since).
+
+    Example:
+        >>> class Box:
+        ...     text = "old"
+        ...     def read(self): return self.text
+        ...     def write(self, value): self.text = value
+        ...     def validate(self, value): pass
+        >>> box = Box()
+        >>> v = Variable(role_description="text", binding=box)
+        >>> box.text = "edited"
+        >>> synced(v).value
+        'edited'
+    """
+    if variable.binding is not None:
+        current = variable.binding.read()
+        if current != variable.value:
+            variable.value = current
+    return variable
+
+
 @dataclass
 class ProgramRun:
     """One run of a program on one example.
