@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tg_core.program.nodes import model_call, pass_through
+from tg_core.program.values import Produced, ValueIndex
 from tg_core.variable import Variable
 
 from .bindings import instruction_variable, known_prefix_variables
-from .matching import MIN_CONTAINED_CHARS, Produced, find_sources
+from .matching import MIN_CONTAINED_CHARS, find_sources, remember
 from .nodes import as_text, render_conversation
 from .records import PredictorCall, ToolCall
 
@@ -51,7 +52,12 @@ class RunGraph:
 
     nodes: list[CallNode] = field(default_factory=list)
     tools: dict[str, Variable] = field(default_factory=dict)
-    produced: list[Produced] = field(default_factory=list)
+    values: ValueIndex = field(default_factory=ValueIndex)
+
+    @property
+    def produced(self) -> list[Produced]:
+        """Every value a call or tool of the run produced, in the order they were added."""
+        return self.values.produced
 
 
 def _input_variable(
@@ -76,7 +82,7 @@ def _tool_node(tool: ToolCall, graph: RunGraph, run_inputs: list[str], min_conta
         return
     sources = find_sources(
         tool.inputs,
-        graph.produced,
+        graph.values,
         before=tool.start,
         run_inputs=run_inputs,
         min_contained=min_contained,
@@ -84,7 +90,7 @@ def _tool_node(tool: ToolCall, graph: RunGraph, run_inputs: list[str], min_conta
     role = f"result of the tool `{tool.name}`"
     result = pass_through(as_text(tool.output), [s.variable for s in sources], role)
     graph.tools[tool.call_id] = result
-    graph.produced.append(Produced(tool.end, as_text(tool.output), result, tool.name))
+    remember(graph.values, Produced(tool.end, as_text(tool.output), result, tool.name))
 
 
 def _call_node(
@@ -95,7 +101,7 @@ def _call_node(
     for field_name, value in call.inputs.items():
         sources = find_sources(
             value,
-            graph.produced,
+            graph.values,
             before=call.start,
             run_inputs=run_inputs,
             min_contained=min_contained,
@@ -117,9 +123,8 @@ def _call_node(
         role = f"output field `{out_name}` of the DSPy predictor `{name}`"
         out = pass_through(as_text(value), [completion], role)
         node.outputs[out_name] = out
-        graph.produced.append(
-            Produced(end, out.value if isinstance(out.value, str) else "", out, out_name)
-        )
+        text = out.value if isinstance(out.value, str) else ""
+        remember(graph.values, Produced(end, text, out, out_name))
     return node
 
 

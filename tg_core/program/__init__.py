@@ -19,6 +19,7 @@ from .protocol import (
     synced,
     value_text,
 )
+from .values import Produced, ValueIndex
 
 __all__ = [
     "ExampleFailed",
@@ -27,8 +28,10 @@ __all__ = [
     "Metric",
     "MetricError",
     "MetricOutcome",
+    "Produced",
     "Program",
     "ProgramRun",
+    "ValueIndex",
     "acall_metric",
     "aoptimize",
     "call_metric",
