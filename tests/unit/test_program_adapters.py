@@ -11,11 +11,13 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from test_langchain_fakes import EchoChatModel
 
-from tg_adapters.dspy import TextGradOptimizer
+from tg_adapters.dspy import DSPyProgram, TextGradOptimizer
 from tg_adapters.dspy.testing import FunctionLM, chat_answer
-from tg_adapters.langchain import optimize
+from tg_adapters.langchain import LangChainProgram, optimize
 from tg_core.engine.fake import FakeEngine
-from tg_core.program import FailureLog, MetricError
+from tg_core.errors import UserError
+from tg_core.program import FailureLog, MetricError, Program
+from tg_core.train.config import FitConfig
 
 BAD: list[Any] = [None, math.nan, "n/a", {"feedback": "no score"}, KeyError("answer")]
 Outcome = tuple[list[str], list[int], list[bool]]
@@ -93,3 +95,20 @@ def test_bad_metric_output_raises_the_same_error_in_both_adapters(bad: Any) -> N
         through_langchain(bad_metric(bad), on_metric_error="raise")
     assert str(from_dspy.value) == str(from_langchain.value)
     assert "the metric failed 1 time(s)" in str(from_dspy.value)
+
+
+def test_both_adapters_are_programs_and_take_a_fit_config() -> None:
+    prompt = ChatPromptTemplate.from_messages([("system", "Count."), ("human", "{question}")])
+    chain = prompt | EchoChatModel(answer=lambda messages: "0") | StrOutputParser()
+    assert isinstance(LangChainProgram(chain), Program)
+    assert isinstance(DSPyProgram(dspy.Predict("question -> answer")), Program)
+    config = FitConfig(steps=1, batch_size=3, validate=False)
+    train = [{"question": "count to 1", "answer": "1"}]
+    result = optimize(chain, train, lambda ex, out: 0.0, config=config, engine=FakeEngine())
+    assert [s.accepted for s in result.history] == [True]
+    opt = TextGradOptimizer(lambda ex, pred: 0.0, engine=FakeEngine(), config=config, seed=3)
+    assert opt.config == config.updated(seed=3)
+    with pytest.raises(UserError, match="no_such_option"):
+        TextGradOptimizer(lambda ex, pred: 0.0, no_such_option=1)
+    with pytest.raises(UserError, match="no_such_option"):
+        optimize(chain, train, lambda ex, out: 0.0, engine=FakeEngine(), no_such_option=1)
