@@ -18,6 +18,7 @@ from .history import StepSummary, TextGradHistory
 from .loss import failure_loss, feedback_loss, loss_text, metric_loss
 from .metric import MetricOutcome, call_metric, interpret, metric_arity
 from .optimizer import TextGradOptimizer
+from .program import DSPyProgram
 from .recorder import DSPyRecorder
 from .records import Attempt, PredictorCall, ToolCall
 from .tape import Tape
@@ -27,6 +28,7 @@ __all__ = [
     "BudgetedLM",
     "DSPyAdapterError",
     "DSPyLMEngine",
+    "DSPyProgram",
     "DSPyRecorder",
     "ExampleFailed",
     "InstructionBinding",

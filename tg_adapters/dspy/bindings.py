@@ -7,6 +7,7 @@ import weakref
 from typing import Any
 
 from tg_core.errors import BindingRejected
+from tg_core.program.protocol import synced
 from tg_core.variable import Variable
 
 from .errors import DSPyAdapterError
@@ -93,15 +94,6 @@ def _describe(name: str, predictor: Any) -> str:
     return f"instructions of the DSPy predictor `{name}` ({inputs} -> {outputs})"
 
 
-def _refresh(variable: Variable) -> Variable:
-    """Bring a bound variable's value in line with its object (after ``load`` or a swap)."""
-    if variable.binding is not None:
-        current = variable.binding.read()
-        if current != variable.value:
-            variable.value = current
-    return variable
-
-
 def instruction_variable(predictor: Any, name: str | None = None) -> Variable:
     """The one bound Variable for ``predictor``'s instructions (created on first use).
 
@@ -125,7 +117,7 @@ def instruction_variable(predictor: Any, name: str | None = None) -> Variable:
             _INSTRUCTIONS[predictor] = variable
         elif name is not None and f"`{name}`" not in variable.role_description:
             variable.role_description = _describe(name, predictor)
-        return _refresh(variable)
+        return synced(variable)
 
 
 def prefix_variables(predictor: Any, name: str | None = None) -> dict[str, Variable]:
@@ -147,7 +139,7 @@ def prefix_variables(predictor: Any, name: str | None = None) -> dict[str, Varia
                     ),
                     binding=PrefixBinding(predictor, field),
                 )
-        return {f: _refresh(v) for f, v in known.items() if f in predictor.signature.output_fields}
+        return {f: synced(v) for f, v in known.items() if f in predictor.signature.output_fields}
 
 
 def known_prefix_variables(predictor: Any) -> list[Variable]:
@@ -159,7 +151,7 @@ def known_prefix_variables(predictor: Any) -> list[Variable]:
         []
     """
     with _LOCK:
-        return [_refresh(v) for v in _PREFIXES.get(predictor, {}).values()]
+        return [synced(v) for v in _PREFIXES.get(predictor, {}).values()]
 
 
 def named_predictors(program: Any) -> list[tuple[str, Any]]:

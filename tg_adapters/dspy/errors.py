@@ -1,8 +1,13 @@
-"""Typed errors of the DSPy adapter: caller mistakes, metric failures, missing records."""
+"""Typed errors of the DSPy adapter: caller mistakes and missing records (metric and example
+failures are the core's)."""
 
 from __future__ import annotations
 
-from tg_core.errors import TgCoreError, UserError
+from tg_core.errors import UserError
+from tg_core.program.loss import ExampleFailed
+from tg_core.program.metric import MetricError
+
+__all__ = ["DSPyAdapterError", "ExampleFailed", "MetricError", "NotRecordedError"]
 
 
 class DSPyAdapterError(UserError):
@@ -16,18 +21,6 @@ class DSPyAdapterError(UserError):
     """
 
 
-class MetricError(UserError):
-    """The metric raised, returned None or NaN, or returned something that is not a score.
-
-    Raised only when the optimizer is told to stop on bad metric output
-    (``on_metric_error="raise"``); otherwise such an example counts as a failure with score 0.
-
-    Example:
-        >>> str(MetricError("metric returned None for example 3"))
-        'metric returned None for example 3'
-    """
-
-
 class NotRecordedError(DSPyAdapterError):
     """The recording of a run does not hold what was asked for (an output, a finished run).
 
@@ -36,15 +29,4 @@ class NotRecordedError(DSPyAdapterError):
         Traceback (most recent call last):
         ...
         tg_adapters.dspy.errors.NotRecordedError: no output field 'answer' in this run
-    """
-
-
-class ExampleFailed(TgCoreError):
-    """One training example produced no usable loss (the program or the metric failed).
-
-    The training loop counts it as a failed example of its step and goes on with the others.
-
-    Example:
-        >>> str(ExampleFailed("metric returned NaN"))
-        'metric returned NaN'
     """

@@ -1,40 +1,20 @@
-"""Losses from a metric: its feedback (or its score, in words) as feedback on the outputs."""
+"""Losses of recorded DSPy runs, by tape: the core's metric and failure losses."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tg_core.graph import BackwardContext
+from tg_core.program import loss as core
+from tg_core.program.loss import feedback_loss
+from tg_core.program.metric import MetricOutcome
+from tg_core.program.protocol import expected_fields, shown
 from tg_core.variable import Variable
 
-from .errors import ExampleFailed, NotRecordedError
-from .metric import MetricOutcome
-from .nodes import as_text
+from .errors import DSPyAdapterError
+from .program import example_inputs, tape_run
 from .tape import Tape
 
-LOSS_ROLE = "the metric's evaluation of the program's output"
-
-
-def _fields(obj: Any) -> dict[str, Any]:
-    if obj is None:
-        return {}
-    if hasattr(obj, "items"):
-        return dict(obj.items())
-    return {}
-
-
-def _labels(example: Any) -> dict[str, Any]:
-    labels = getattr(example, "labels", None)
-    if callable(labels):
-        try:
-            return _fields(labels())
-        except Exception:  # an Example without inputs set: show nothing rather than guess
-            return {}
-    return {}
-
-
-def _show(values: dict[str, Any]) -> str:
-    return "\n".join(f"{k}: {as_text(v)}" for k, v in values.items())
+__all__ = ["failure_loss", "feedback_loss", "loss_text", "metric_loss"]
 
 
 def loss_text(example: Any, prediction: Any, outcome: MetricOutcome) -> str:
@@ -50,69 +30,17 @@ def loss_text(example: Any, prediction: Any, outcome: MetricOutcome) -> str:
         The program's output:
         answer: 5
     """
-    if outcome.feedback:
-        return f"The metric scored the program's output {outcome.score:g}.\n{outcome.feedback}"
-    lines = [f"The metric scored the program's output {outcome.score:g} (higher is better)."]
-    expected = _labels(example)
-    if expected:
-        lines += ["Expected output:", _show(expected)]
-    lines += ["The program's output:", _show(_fields(prediction)) or as_text(prediction)]
-    return "\n".join(lines)
-
-
-def feedback_loss(text: str, outputs: list[Variable], conversation: str) -> Variable:
-    """A loss whose value is ``text``, handed as feedback to every output it judges.
-
-    No model call is made: the text already says what is wrong, so it is the gradient of
-    each output. When the loss is not the objective itself (it feeds something else), the
-    feedback it receives is passed on instead.
-
-    Example:
-        >>> out = Variable("5", role_description="answer")
-        >>> loss = feedback_loss("Wrong: it is 4.", [out], "question: 2+2?")
-        >>> _ = loss.backward(engine="fake")
-        >>> out.get_gradient_text()
-        'Wrong: it is 4.'
-    """
-    loss = Variable(text, predecessors=outputs, role_description=LOSS_ROLE)
-    context = {"conversation": conversation, "response_role": LOSS_ROLE, "response": text}
-
-    async def grad_fn(ctx: BackwardContext) -> None:
-        for out in outputs:
-            if not out.requires_grad:
-                continue
-            if ctx.is_objective:
-                gradient = Variable(
-                    text,
-                    requires_grad=False,
-                    role_description=f"feedback to {out.get_role_description()}",
-                )
-                out.add_gradient(gradient, {**context, "source_id": loss.id})
-            else:
-                for g in ctx.gradients:
-                    out.add_gradient(g, loss.gradients_context.get(g))
-
-    loss.set_grad_fn(grad_fn)
-    return loss
-
-
-def _conversation(tape: Tape) -> str:
-    shown_in = _show(tape.inputs)
-    shown_out = _show(_fields(tape.prediction)) if tape.prediction is not None else "(none)"
-    return (
-        f"<PROGRAM_INPUT>\n{shown_in}\n</PROGRAM_INPUT>\n"
-        f"<PROGRAM_OUTPUT>\n{shown_out}\n</PROGRAM_OUTPUT>"
-    )
+    try:
+        expected = expected_fields(example, example_inputs(example))
+    except DSPyAdapterError:  # an Example without inputs set: show nothing rather than guess
+        expected = ""
+    return core.loss_text(outcome, expected_text=expected, output_text=shown(prediction))
 
 
 def metric_loss(
     tape: Tape, example: Any, outcome: MetricOutcome, *, perfect_score: float = 1.0
 ) -> Variable:
-    """The loss of one recorded run, judged by the metric.
-
-    With feedback, or a score below ``perfect_score``, the loss text reaches every output
-    field of the run's prediction; a perfect score without feedback gives a constant loss
-    (nothing to learn, no model calls).
+    """The loss of one recorded run, judged by the metric (see :func:`tg_core.program.metric_loss`).
 
     Raises:
         ExampleFailed: the metric failed, or no output of the run is wired into its graph.
@@ -130,18 +58,8 @@ def metric_loss(
         >>> loss.predecessors == [recorder.last.output("answer")]
         True
     """
-    if outcome.failed:
-        raise ExampleFailed(f"no loss for this example: {outcome.reason}")
-    text = loss_text(example, tape.prediction, outcome)
-    if outcome.feedback is None and outcome.score >= perfect_score:
-        return Variable(text, requires_grad=False, role_description=LOSS_ROLE)
-    try:
-        outputs = list(tape.outputs().values())
-    except NotRecordedError as exc:
-        raise ExampleFailed(str(exc)) from exc
-    if not outputs:
-        raise ExampleFailed("no output of the run comes from a recorded predictor call")
-    return feedback_loss(text, outputs, _conversation(tape))
+    run = tape_run(example, tape.prediction, tape=tape)
+    return core.metric_loss(run, outcome, perfect_score=perfect_score)
 
 
 def failure_loss(tape: Tape) -> Variable:
@@ -165,13 +83,5 @@ def failure_loss(tape: Tape) -> Variable:
         >>> failure_loss(recorder.last).predecessors[0].value
         'no format'
     """
-    completion = tape.failure_variable()
-    failed = tape.failed_call
-    if completion is None or failed is None:
-        raise ExampleFailed(f"the program failed before any model answer: {tape.error}")
-    text = (
-        f"The program failed at the DSPy predictor `{failed.name}`: {failed.error}\n"
-        "Its answer must follow the output format its prompt asks for, with every output "
-        "field present, or the program cannot continue."
-    )
-    return feedback_loss(text, [completion], _conversation(tape))
+    error = RuntimeError(tape.error or "the program failed")
+    return core.failure_loss(tape_run(tape.inputs, None, error, tape))

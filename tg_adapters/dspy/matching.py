@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from tg_core.variable import Variable
+from tg_core.program.values import Produced, ValueIndex
 
 from .nodes import as_text
 
@@ -14,25 +12,17 @@ from .nodes import as_text
 MIN_CONTAINED_CHARS = 16
 
 
-@dataclass(frozen=True)
-class Produced:
-    """A value some earlier call of the run produced, and its graph variable.
-
-    Attributes:
-        end: order of the producing call's end among the run's events.
-        text: the value as text.
-        variable: the graph variable holding it.
-        field: the output field (or tool) name.
+def remember(index: ValueIndex, produced: Produced) -> None:
+    """Add an output (or tool result) to the run's index, keyed by its text.
 
     Example:
-        >>> Produced(3, "five", Variable("five", role_description="draft"), "draft_answer").end
-        3
+        >>> from tg_core.variable import Variable
+        >>> index = ValueIndex()
+        >>> remember(index, Produced(1, " five ", Variable("five", role_description="d")))
+        >>> index.find([("text", "five")]).end
+        1
     """
-
-    end: int
-    text: str
-    variable: Variable
-    field: str
+    index.add([("text", produced.text.strip())], produced)
 
 
 def _pieces(value: Any) -> list[str]:
@@ -47,10 +37,10 @@ def _pieces(value: Any) -> list[str]:
 
 def find_sources(
     value: Any,
-    produced: Iterable[Produced],
+    produced: ValueIndex,
     *,
     before: int,
-    run_inputs: Iterable[str] = (),
+    run_inputs: list[str] | tuple[str, ...] = (),
     min_contained: int = MIN_CONTAINED_CHARS,
 ) -> list[Produced]:
     """The earlier values an input was made from.
@@ -63,25 +53,24 @@ def find_sources(
 
     Args:
         value: the input value of the later call.
-        produced: earlier values, in any order.
+        produced: the run's earlier values.
         before: only values whose producer ended before this event order count.
         run_inputs: texts of the run's own inputs.
         min_contained: shortest value linked by containment.
 
     Example:
-        >>> a = Variable("five apples", role_description="draft")
-        >>> earlier = [Produced(1, "five apples", a, "draft")]
-        >>> [p.field for p in find_sources("five apples", earlier, before=2)]
+        >>> from tg_core.variable import Variable
+        >>> index = ValueIndex()
+        >>> remember(index, Produced(1, "five apples", Variable("five apples",
+        ...     role_description="draft"), "draft"))
+        >>> [p.field for p in find_sources("five apples", index, before=2)]
         ['draft']
     """
     own = {t.strip() for t in run_inputs if t.strip()}
-    candidates = sorted((p for p in produced if p.end < before), key=lambda p: p.end)
     pieces = _pieces(value)
-    if not pieces:
+    if not pieces or pieces[0] in own:
         return []
     whole = pieces[0]
-    if whole in own:
-        return []
     found: list[Produced] = []
 
     def add(item: Produced) -> None:
@@ -89,22 +78,19 @@ def find_sources(
             found.append(item)
 
     for piece in pieces:
-        if piece in own:
-            continue
-        exact = [p for p in candidates if p.text.strip() == piece]
-        if exact:
-            add(exact[-1])
+        exact = None if piece in own else produced.find([("text", piece)], before=before)
+        if exact is not None:
+            add(exact)
     if found and any(f.text.strip() == whole for f in found):
         return found
     # Longest first (latest first among equals): a value inside a longer linked value is
     # explained by it (a draft quoted by the refined answer that the input quotes).
+    candidates = sorted((p for p in produced.produced if p.end < before), key=lambda p: p.end)
     for p in sorted(reversed(candidates), key=lambda c: -len(c.text.strip())):
         text = p.text.strip()
         if len(text) < min_contained or text not in whole:
             continue
-        if any(text in t for t in own):
-            continue
-        if any(text in f.text for f in found):
+        if any(text in t for t in own) or any(text in f.text for f in found):
             continue
         add(p)
     return found

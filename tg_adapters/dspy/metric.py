@@ -1,37 +1,21 @@
-"""Calling a DSPy metric of any accepted shape, and reading its score and feedback."""
+"""DSPy's metric shapes (2, 3 or GEPA's 5 arguments) as the core's ``metric(example, prediction)``."""
 
 from __future__ import annotations
 
 import inspect
-import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+
+from tg_core.program import metric as core
+from tg_core.program.metric import MetricOutcome
 
 from .errors import DSPyAdapterError
 
 Metric = Callable[..., Any]
+interpret = core.read_metric
+"""Turn a metric's return value into a :class:`MetricOutcome` (the core's one policy)."""
 
-
-@dataclass
-class MetricOutcome:
-    """What a metric said about one prediction.
-
-    Attributes:
-        score: the score (a bool counts as 1.0 or 0.0); 0.0 when the metric failed.
-        feedback: the metric's feedback text, when it gave one.
-        failed: True when the metric raised or returned no usable score.
-        reason: why it failed.
-
-    Example:
-        >>> MetricOutcome(0.0, failed=True, reason="the metric returned None").failed
-        True
-    """
-
-    score: float
-    feedback: str | None = None
-    failed: bool = False
-    reason: str = ""
+__all__ = ["Metric", "MetricOutcome", "call_metric", "interpret", "metric_arity", "two_argument"]
 
 
 def metric_arity(metric: Metric) -> int:
@@ -50,65 +34,27 @@ def metric_arity(metric: Metric) -> int:
     if any(p.kind is p.VAR_POSITIONAL for p in params):
         return 5
     positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    if len(positional) >= 5:
-        return 5
-    if len(positional) >= 3:
-        return 3
-    if len(positional) == 2:
-        return 2
+    if len(positional) >= 2:
+        return 5 if len(positional) >= 5 else (3 if len(positional) >= 3 else 2)
     raise DSPyAdapterError(
         "the metric must take (example, prediction), (example, prediction, trace) or "
         "(example, prediction, trace, pred_name, pred_trace)"
     )
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return 1.0 if value else 0.0
-    if isinstance(value, (int, float)):
-        return float(value)
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _read(result: Any) -> tuple[Any, Any]:
-    """(score, feedback) from a number, a dict, or a ``dspy.Prediction``-like object."""
-    if isinstance(result, (bool, int, float)):
-        return result, None
-    if isinstance(result, dict):
-        return result.get("score"), result.get("feedback")
-    if hasattr(result, "score") or hasattr(result, "feedback"):
-        return getattr(result, "score", None), getattr(result, "feedback", None)
-    return result, None
-
-
-def interpret(result: Any) -> MetricOutcome:
-    """Turn a metric's return value into a :class:`MetricOutcome`.
+def two_argument(metric: Metric, arity: int | None = None, trace: Any = None) -> core.Metric:
+    """``metric`` as ``metric(example, prediction)``, the form the core calls.
 
     Example:
-        >>> interpret(True).score, interpret(0.5).score
-        (1.0, 0.5)
-        >>> interpret({"score": 0, "feedback": "Count again."}).feedback
-        'Count again.'
-        >>> interpret(float("nan")).failed
+        >>> two_argument(lambda ex, pred, trace=None: trace is None)({}, {})
         True
     """
-    if result is None:
-        return MetricOutcome(0.0, failed=True, reason="the metric returned None")
-    raw, feedback = _read(result)
-    if raw is None:
-        return MetricOutcome(0.0, failed=True, reason="the metric's result has no score")
-    score = _number(raw)
-    if score is None:
-        return MetricOutcome(
-            0.0, failed=True, reason=f"the metric returned {raw!r}, which is not a number"
-        )
-    if not math.isfinite(score):
-        return MetricOutcome(0.0, failed=True, reason=f"the metric returned {score}")
-    text = str(feedback).strip() if feedback is not None else ""
-    return MetricOutcome(score, text or None)
+    n = arity if arity is not None else metric_arity(metric)
+    if n >= 5:
+        return lambda example, prediction: metric(example, prediction, trace, None, None)
+    if n == 3:
+        return lambda example, prediction: metric(example, prediction, trace)
+    return lambda example, prediction: metric(example, prediction)
 
 
 def call_metric(
@@ -127,16 +73,4 @@ def call_metric(
         >>> call_metric(lambda ex, pred: 1 / 0, {}, {}).reason
         'the metric raised ZeroDivisionError: division by zero'
     """
-    n = arity if arity is not None else metric_arity(metric)
-    try:
-        if n >= 5:
-            result = metric(example, prediction, trace, None, None)
-        elif n == 3:
-            result = metric(example, prediction, trace)
-        else:
-            result = metric(example, prediction)
-    except Exception as exc:
-        return MetricOutcome(
-            0.0, failed=True, reason=f"the metric raised {type(exc).__name__}: {exc}"
-        )
-    return interpret(result)
+    return core.call_metric(two_argument(metric, arity, trace), example, prediction)

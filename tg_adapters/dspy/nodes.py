@@ -1,33 +1,13 @@
-"""Graph nodes for recorded DSPy calls: pass-through edges and the text of a conversation."""
+"""The text of a recorded DSPy conversation, and of its field values."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from tg_core.autograd.function import conversation_text
+from tg_core.program.protocol import value_text as as_text
 
-
-def as_text(value: Any) -> str:
-    """A field value as the text DSPy would show (strings as they are, the rest as JSON).
-
-    Example:
-        >>> as_text("five"), as_text(["a", "b"]), as_text(None)
-        ('five', '["a", "b"]', '')
-    """
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (int, float, bool)):
-        return str(value)
-    dump = getattr(value, "model_dump", None)
-    if callable(dump):
-        value = dump()
-    try:
-        return json.dumps(value, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        return str(value)
+__all__ = ["as_text", "render_conversation"]
 
 
 def _content(message: dict[str, Any]) -> str:

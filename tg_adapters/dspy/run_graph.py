@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tg_core.autograd.llm_call import llm_backward
-from tg_core.autograd.reduce_ops import pass_through
+from tg_core.program.nodes import model_call, pass_through
+from tg_core.program.values import Produced, ValueIndex
 from tg_core.variable import Variable
 
 from .bindings import instruction_variable, known_prefix_variables
-from .matching import MIN_CONTAINED_CHARS, Produced, find_sources
+from .matching import MIN_CONTAINED_CHARS, find_sources, remember
 from .nodes import as_text, render_conversation
 from .records import PredictorCall, ToolCall
 
@@ -52,7 +52,12 @@ class RunGraph:
 
     nodes: list[CallNode] = field(default_factory=list)
     tools: dict[str, Variable] = field(default_factory=dict)
-    produced: list[Produced] = field(default_factory=list)
+    values: ValueIndex = field(default_factory=ValueIndex)
+
+    @property
+    def produced(self) -> list[Produced]:
+        """Every value a call or tool of the run produced, in the order they were added."""
+        return self.values.produced
 
 
 def _input_variable(
@@ -68,13 +73,8 @@ def _input_variable(
     if len(sources) == 1 and sources[0].text.strip() == text.strip():
         return sources[0].variable
     made_from = ", ".join(f"`{s.field}`" for s in sources)
-    derived = Variable(
-        text,
-        predecessors=[s.variable for s in sources],
-        role_description=f"{role}, built from the earlier output(s) {made_from}",
-    )
-    pass_through(derived, [s.variable for s in sources])
-    return derived
+    role = f"{role}, built from the earlier output(s) {made_from}"
+    return pass_through(text, [s.variable for s in sources], role)
 
 
 def _tool_node(tool: ToolCall, graph: RunGraph, run_inputs: list[str], min_contained: int) -> None:
@@ -82,21 +82,15 @@ def _tool_node(tool: ToolCall, graph: RunGraph, run_inputs: list[str], min_conta
         return
     sources = find_sources(
         tool.inputs,
-        graph.produced,
+        graph.values,
         before=tool.start,
         run_inputs=run_inputs,
         min_contained=min_contained,
     )
     role = f"result of the tool `{tool.name}`"
-    if sources:
-        result = Variable(
-            as_text(tool.output), predecessors=[s.variable for s in sources], role_description=role
-        )
-        pass_through(result, [s.variable for s in sources])
-    else:
-        result = Variable(as_text(tool.output), requires_grad=False, role_description=role)
+    result = pass_through(as_text(tool.output), [s.variable for s in sources], role)
     graph.tools[tool.call_id] = result
-    graph.produced.append(Produced(tool.end, as_text(tool.output), result, tool.name))
+    remember(graph.values, Produced(tool.end, as_text(tool.output), result, tool.name))
 
 
 def _call_node(
@@ -107,7 +101,7 @@ def _call_node(
     for field_name, value in call.inputs.items():
         sources = find_sources(
             value,
-            graph.produced,
+            graph.values,
             before=call.start,
             run_inputs=run_inputs,
             min_contained=min_contained,
@@ -117,26 +111,20 @@ def _call_node(
     if final is None or not final.completions:
         return node
     targets = [node.instruction, *known_prefix_variables(call.predictor), *node.inputs.values()]
-    completion = Variable(
+    completion = model_call(
         call.completion,
-        predecessors=targets,
-        role_description=f"raw completion of the DSPy predictor `{name}`",
+        targets,
+        conversation=render_conversation(final.messages, call.completion),
+        role=f"raw completion of the DSPy predictor `{name}`",
     )
-    conversation = render_conversation(final.messages, call.completion)
-    completion.set_grad_fn(llm_backward(completion, targets, conversation))
     node.completion = completion
     end = call.end if call.end is not None else call.start
     for out_name, value in call.outputs.items():
-        out = Variable(
-            as_text(value),
-            predecessors=[completion],
-            role_description=f"output field `{out_name}` of the DSPy predictor `{name}`",
-        )
-        pass_through(out, [completion])
+        role = f"output field `{out_name}` of the DSPy predictor `{name}`"
+        out = pass_through(as_text(value), [completion], role)
         node.outputs[out_name] = out
-        graph.produced.append(
-            Produced(end, out.value if isinstance(out.value, str) else "", out, out_name)
-        )
+        text = out.value if isinstance(out.value, str) else ""
+        remember(graph.values, Produced(end, text, out, out_name))
     return node
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from tg_core.autograd.reduce_ops import pass_through
+from tg_core.program.nodes import pass_through
 from tg_core.variable import Variable
 
 from .errors import NotRecordedError
@@ -170,12 +170,9 @@ class Tape:
                         f"the value of output {field!r} does not come from any recorded "
                         "predictor output, so feedback on it has nowhere to go"
                     )
-                found = Variable(
-                    as_text(fields[field]),
-                    predecessors=parts,
-                    role_description=f"output `{field}` of the program",
+                found = pass_through(
+                    as_text(fields[field]), parts, f"output `{field}` of the program"
                 )
-                pass_through(found, parts)
             self._program_outputs[field] = found
             return found
 

@@ -23,6 +23,7 @@ from .handler import TextGradCallbackHandler
 from .metric import MetricResult, feedback_loss, read_metric
 from .optimize import OptimizeResult, aoptimize, optimize
 from .params import parameters, prompt_templates
+from .program import LangChainProgram
 from .records import RecordedRun
 from .template_vars import check_template_variables, escape_literal_braces, template_variables
 from .usage import UsageCallbackHandler
@@ -30,6 +31,7 @@ from .usage import UsageCallbackHandler
 __all__ = [
     "ChatModelEngine",
     "DifferentiableRunnable",
+    "LangChainProgram",
     "MetricResult",
     "NoPromptTemplatesError",
     "OptimizeResult",

@@ -18,15 +18,18 @@ from langchain_core.prompt_values import ChatPromptValue
 from langchain_core.prompts import BasePromptTemplate, ChatPromptTemplate, MessagesPlaceholder
 
 from tg_core import Variable
+from tg_core.autograd.function import conversation_text
+from tg_core.program.nodes import model_call, pass_through, unique
+from tg_core.program.values import Produced, ValueIndex
 
-from .nodes import model_call, pass_through, unique
 from .params import MARK_KEY, PromptEntry, lookup
 from .records import RunRecord
-from .values import Key, keys_of, message_role, message_text, pieces, text_of
+from .values import keys_of, message_role, message_text, pieces, text_of
 
 
 class Scope:
-    """What earlier runs produced, by lookup key; a child scope sees its parents' entries.
+    """What earlier runs produced, by lookup key (:func:`keys_of`); a child scope sees its
+    parents' entries. A core :class:`~tg_core.program.values.ValueIndex` underneath.
 
     Example:
         >>> outer, v = Scope(), Variable("4", role_description="answer")
@@ -36,13 +39,11 @@ class Scope:
     """
 
     def __init__(self, parent: Scope | None = None) -> None:
-        self._parent = parent
-        self._found: dict[Key, Variable] = {}
+        self.index: ValueIndex = ValueIndex(parent.index if parent is not None else None)
 
     def add(self, piece: Any, variable: Variable) -> None:
         """Remember that ``variable`` produced ``piece`` (later producers win)."""
-        for key in keys_of(piece):
-            self._found[key] = variable
+        self.index.add(keys_of(piece), Produced(len(self.index.produced), "", variable))
 
     def register(self, value: Any, variable: Variable) -> None:
         """Remember ``variable`` as the producer of every piece of ``value``."""
@@ -51,13 +52,8 @@ class Scope:
 
     def find(self, piece: Any) -> Variable | None:
         """The latest producer of ``piece``, most specific key first."""
-        for key in keys_of(piece):
-            scope: Scope | None = self
-            while scope is not None:
-                if key in scope._found:
-                    return scope._found[key]
-                scope = scope._parent
-        return None
+        found = self.index.find(keys_of(piece))
+        return found.variable if found is not None else None
 
 
 def _merged_inputs(prompt: BasePromptTemplate[Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -271,11 +267,11 @@ class GraphBuilder:
             prompts = [str(p) for p in rec.inputs] if isinstance(rec.inputs, list) else []
             inputs = [scope.find(p) for p in prompts[:1]]
             system, user = "", prompts[0] if prompts else ""
+        response = text_of(answer)
         node = model_call(
-            text_of(answer),
+            response,
             inputs,
-            system=system or None,
-            user=user,
+            conversation=conversation_text(system or None, user, response),
             role=f"response of the model {rec.name}",
         )
         scope.register(answer, node)

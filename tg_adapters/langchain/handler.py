@@ -138,17 +138,11 @@ class TextGradCallbackHandler(BaseCallbackHandler):
 
     # -- recording -------------------------------------------------------------------------
     def _start(
-        self,
-        kind: RunKind,
-        serialized: dict[str, Any] | None,
-        inputs: Any,
-        run_id: UUID,
-        parent_run_id: UUID | None,
-        metadata: dict[str, Any] | None,
-        kwargs: dict[str, Any],
+        self, kind: RunKind, serialized: dict[str, Any] | None, inputs: Any, kwargs: dict[str, Any]
     ) -> None:
         if kind == "chain" and kwargs.get("run_type") == "prompt":
             kind = "prompt"
+        run_id, parent_run_id = kwargs["run_id"], kwargs.get("parent_run_id")
         with self._lock:
             record = RunRecord(
                 run_id=run_id,
@@ -156,7 +150,7 @@ class TextGradCallbackHandler(BaseCallbackHandler):
                 kind=kind,
                 name=_name(serialized, kwargs, kind),
                 inputs=inputs,
-                metadata=dict(metadata or {}),
+                metadata=dict(kwargs.get("metadata") or {}),
                 start=next(self._counter),
             )
             self._records[run_id] = record
@@ -210,148 +204,48 @@ class TextGradCallbackHandler(BaseCallbackHandler):
                 stack.extend(record.children)
         return tree
 
-    # -- LangChain callbacks ---------------------------------------------------------------
-    def on_chain_start(
-        self,
-        serialized: dict[str, Any] | None,
-        inputs: Any,
-        *,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        tags: list[str] | None = None,
-        metadata: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
+    # -- LangChain callbacks (keywords: run_id, parent_run_id, metadata, name, run_type) ---
+    def on_chain_start(self, serialized: Any, inputs: Any, **kwargs: Any) -> None:
         """Record a chain, prompt, parser or lambda run."""
-        self._start("chain", serialized, inputs, run_id, parent_run_id, metadata, kwargs)
+        self._start("chain", serialized, inputs, kwargs)
 
-    def on_chain_end(
-        self, outputs: Any, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any
+    def on_chat_model_start(
+        self, serialized: Any, messages: list[list[Any]], **kwargs: Any
     ) -> None:
+        """Record a chat model call with the messages it was sent."""
+        self._start("chat_model", serialized, messages, kwargs)
+
+    def on_llm_start(self, serialized: Any, prompts: list[str], **kwargs: Any) -> None:
+        """Record a text LLM call with its prompts."""
+        self._start("llm", serialized, list(prompts), kwargs)
+
+    def on_tool_start(self, serialized: Any, input_str: str, **kwargs: Any) -> None:
+        """Record a tool call (it passes feedback through)."""
+        given = kwargs.get("inputs")
+        self._start("tool", serialized, given if given is not None else input_str, kwargs)
+
+    def on_retriever_start(self, serialized: Any, query: str, **kwargs: Any) -> None:
+        """Record a retriever call (it passes feedback through)."""
+        self._start("retriever", serialized, query, kwargs)
+
+    def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """Record a run's output (and, for streamed runs, its real input)."""
         self._end(run_id, outputs, inputs=kwargs.get("inputs"))
 
-    def on_chain_error(
-        self,
-        error: BaseException,
-        *,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        **kwargs: Any,
-    ) -> None:
-        """Record a failed run."""
-        self._end(run_id, error=error)
-
-    def on_chat_model_start(
-        self,
-        serialized: dict[str, Any] | None,
-        messages: list[list[Any]],
-        *,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        tags: list[str] | None = None,
-        metadata: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        """Record a chat model call with the messages it was sent."""
-        self._start("chat_model", serialized, messages, run_id, parent_run_id, metadata, kwargs)
-
-    def on_llm_start(
-        self,
-        serialized: dict[str, Any] | None,
-        prompts: list[str],
-        *,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        tags: list[str] | None = None,
-        metadata: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        """Record a text LLM call with its prompts."""
-        self._start("llm", serialized, list(prompts), run_id, parent_run_id, metadata, kwargs)
-
-    def on_llm_end(
-        self, response: Any, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any
-    ) -> None:
+    def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """Record a model call's result."""
         self._end(run_id, response)
 
-    def on_llm_error(
-        self,
-        error: BaseException,
-        *,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        **kwargs: Any,
-    ) -> None:
-        """Record a failed model call."""
-        self._end(run_id, error=error)
-
-    def on_tool_start(
-        self,
-        serialized: dict[str, Any] | None,
-        input_str: str,
-        *,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        tags: list[str] | None = None,
-        metadata: dict[str, Any] | None = None,
-        inputs: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        """Record a tool call (it passes feedback through)."""
-        given = inputs if inputs is not None else input_str
-        self._start("tool", serialized, given, run_id, parent_run_id, metadata, kwargs)
-
-    def on_tool_end(
-        self, output: Any, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any
-    ) -> None:
+    def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """Record a tool's result."""
         self._end(run_id, output)
 
-    def on_tool_error(
-        self,
-        error: BaseException,
-        *,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        **kwargs: Any,
-    ) -> None:
-        """Record a failed tool call."""
-        self._end(run_id, error=error)
-
-    def on_retriever_start(
-        self,
-        serialized: dict[str, Any] | None,
-        query: str,
-        *,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        tags: list[str] | None = None,
-        metadata: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        """Record a retriever call (it passes feedback through)."""
-        self._start("retriever", serialized, query, run_id, parent_run_id, metadata, kwargs)
-
-    def on_retriever_end(
-        self,
-        documents: Sequence[Any],
-        *,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def on_retriever_end(self, documents: Sequence[Any], *, run_id: UUID, **kwargs: Any) -> None:
         """Record the documents a retriever returned."""
         self._end(run_id, list(documents))
 
-    def on_retriever_error(
-        self,
-        error: BaseException,
-        *,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        **kwargs: Any,
-    ) -> None:
-        """Record a failed retriever call."""
+    def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """Record a failed run (a chain, a model, a tool or a retriever)."""
         self._end(run_id, error=error)
+
+    on_llm_error = on_tool_error = on_retriever_error = on_chain_error

@@ -20,6 +20,7 @@ from langchain_core.prompts.chat import (
 
 from tg_core import Variable
 from tg_core.errors import UserError
+from tg_core.program.protocol import synced
 
 from .binding import PromptTemplateBinding, drop_serialized_cache
 
@@ -203,18 +204,9 @@ def parameters(
                         continue
                     if index not in entry.params:
                         entry.params[index] = _new_parameter(prompt, index, f"{role} message")
-                    found.append(_synced(entry.params[index]))
+                    found.append(synced(entry.params[index]))
             elif isinstance(prompt, PromptTemplate) and string_prompts:
                 if None not in entry.params:
                     entry.params[None] = _new_parameter(prompt, None, "prompt text")
-                found.append(_synced(entry.params[None]))
+                found.append(synced(entry.params[None]))
     return found
-
-
-def _synced(param: Variable) -> Variable:
-    """``param`` with the template's current text (it may have been edited by hand)."""
-    if param.binding is not None:
-        current = param.binding.read()
-        if current != param.value:
-            param.value = current
-    return param
