@@ -12,10 +12,10 @@ from .engine.registry import resolve_engine
 from .engine.usage import track_usage
 from .errors import BudgetExceeded, EngineError, ProposalError, ProposalRejectedWarning, UserError
 from .optimizer_base import Optimizer, ParamUpdate, StepReport
+from .optimizer_extras import update_extras
 from .prompts import load_prompt
 from .reduce import areduce_texts
-from .structured import parse_structured, response_format_for
-from .tags import parse_tagged
+from .structured import parse_proposal, response_format_for
 from .variable import Variable
 
 Constraint = str | Callable[[str], str | None]
@@ -119,29 +119,16 @@ class TextualGradientDescent(Optimizer):
 
     # -- prompt ---------------------------------------------------------------------------
     def _extras(self, index: int) -> str:
-        state = self.state[index]
-        parts = []
-        text_rules = [c for c in self.constraints if isinstance(c, str)]
-        if text_rules:
-            numbered = "\n".join(f"{i + 1}. {c}" for i, c in enumerate(text_rules))
-            parts.append(load_prompt("optimizer_constraints").render(constraints=numbered))
-        if self.in_context_examples:
-            shown = "\n".join(f"<EXAMPLE>\n{e}\n</EXAMPLE>" for e in self.in_context_examples)
-            parts.append(load_prompt("optimizer_examples").render(examples=shown))
-        memory = state.get("memory", [])[-self.gradient_memory :] if self.gradient_memory else []
-        if memory:
-            shown = "\n".join(f"<FEEDBACK>{m}</FEEDBACK>" for m in memory)
-            parts.append(load_prompt("optimizer_memory").render(memory=shown))
-        parts.extend(self._momentum_extra(index))
-        failed = state.get("failed", [])
-        if failed:
-            shown = "\n".join(
-                f"<REJECTED reason={f['reason']!r}>\n{f['value']}\n</REJECTED>" for f in failed
-            )
-            parts.append(load_prompt("optimizer_failed").render(failed=shown))
-        return "".join(parts)
+        return update_extras(
+            self.state[index],
+            constraints=[c for c in self.constraints if isinstance(c, str)],
+            in_context_examples=self.in_context_examples,
+            gradient_memory=self.gradient_memory,
+            past_values=self._past_values(index),
+        )
 
-    def _momentum_extra(self, index: int) -> list[str]:
+    def _past_values(self, index: int) -> list[str]:
+        """Earlier values shown to the model (none here; the momentum variant has them)."""
         return []
 
     async def _feedback(self, param: Variable, engine: Any, view: int = 0) -> str:
@@ -211,8 +198,8 @@ class TextualGradientDescent(Optimizer):
             >>> p.add_gradient(Variable("Be concise too.", role_description="feedback"))
             >>> opt = TextualGradientDescent([p], engine=FakeEngine(["<IMPROVED_VARIABLE>Be brief.</IMPROVED_VARIABLE>"]))
             >>> update = asyncio.run(opt.apropose(0, operator="edit"))
-            >>> update.new, p.value
-            ('Be nice.\nBe brief.', 'Be nice.')
+            >>> update.new.splitlines(), p.value
+            (['Be nice.', 'Be brief.'], 'Be nice.')
         """
         if operator not in ("rewrite", "edit"):
             raise UserError(f"operator must be 'rewrite' or 'edit', got {operator!r}")
@@ -241,7 +228,7 @@ class TextualGradientDescent(Optimizer):
         for attempt in range(self.max_repairs + 1):
             update.attempts = attempt + 1
             try:
-                parsed = _parse(answer, start, end, structured=schema is not None)
+                parsed = parse_proposal(answer, start, end, structured=schema is not None)
                 value = f"{old.rstrip()}\n{parsed.strip()}" if operator == "edit" else parsed
                 self._validate(param, value)
             except ProposalError as exc:
@@ -368,16 +355,6 @@ class TextualGradientDescent(Optimizer):
 TGD = TextualGradientDescent
 
 
-def _parse(answer: str, start: str, end: str, *, structured: bool) -> str:
-    """The proposal in ``answer``: its JSON ``new_value`` when structured, else between tags."""
-    if structured:
-        try:
-            return parse_structured(answer, start, end)
-        except ProposalError:
-            pass  # the server did not enforce the schema: read the tags instead
-    return parse_tagged(answer, start, end)
-
-
 class TextualGradientDescentwithMomentum(TextualGradientDescent):
     """TGD that also shows the model the last ``momentum_window`` values of each parameter.
 
@@ -413,12 +390,9 @@ class TextualGradientDescentwithMomentum(TextualGradientDescent):
             raise UserError("momentum_window must be >= 0")
         self.momentum_window = momentum_window
 
-    def _momentum_extra(self, index: int) -> list[str]:
-        past = self.state[index].get("past_values", [])
-        if not past or not self.momentum_window:
-            return []
-        shown = "\n".join(f"<VALUE step={i}>\n{v}\n</VALUE>" for i, v in enumerate(past))
-        return [load_prompt("optimizer_momentum").render(past_values=shown)]
+    def _past_values(self, index: int) -> list[str]:
+        past: list[str] = self.state[index].get("past_values", [])
+        return list(past) if self.momentum_window else []
 
     def _remember(self, index: int, update: ParamUpdate) -> None:
         super()._remember(index, update)

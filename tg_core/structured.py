@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from .errors import ProposalError
+from .tags import parse_tagged
 
 
 class ProposalAnswer(BaseModel):
@@ -69,3 +70,18 @@ def parse_structured(answer: str, start_tag: str, end_tag: str) -> str:
     if not value:
         raise ProposalError("the structured answer's new_value is empty")
     return value
+
+
+def parse_proposal(answer: str, start_tag: str, end_tag: str, *, structured: bool) -> str:
+    """The proposal in ``answer``: its JSON ``new_value`` when structured, else between tags.
+
+    Example:
+        >>> parse_proposal("<V>Be brief.</V>", "<V>", "</V>", structured=True)
+        'Be brief.'
+    """
+    if structured:
+        try:
+            return parse_structured(answer, start_tag, end_tag)
+        except ProposalError:
+            pass  # the server did not enforce the schema: read the tags instead
+    return parse_tagged(answer, start_tag, end_tag)

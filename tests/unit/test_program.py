@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -26,8 +25,7 @@ from tg_core.program import (
     read_metric,
 )
 from tg_core.program import fit as fit_module
-from tg_core.program.fit import _fit_keywords, fit_config
-from tg_core.train import afit
+from tg_core.program.fit import fit_config
 from tg_core.train.config import FitConfig
 from tg_core.train.samples import Sample
 
@@ -196,7 +194,7 @@ def test_a_run_that_raises_teaches_its_output_or_fails_the_example() -> None:
     assert "cannot parse" in answer.get_gradient_text()
 
 
-async def test_the_loss_function_can_hand_the_loop_a_sample(
+async def test_the_loss_function_hands_the_loop_a_sample(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seen: list[Any] = []
@@ -208,7 +206,6 @@ async def test_the_loss_function_can_hand_the_loop_a_sample(
         return "done"
 
     monkeypatch.setattr(fit_module, "afit", loop)
-    monkeypatch.setattr(fit_module, "LOSS_FN_RETURNS_SAMPLE", True)
     engine = FakeEngine(respond)
     await fit_module.aoptimize(Doubler(engine), examples(3), exact, engine=engine)
     (sample,) = seen
@@ -218,19 +215,6 @@ async def test_the_loss_function_can_hand_the_loop_a_sample(
         "double 3",
         "0",
         "answer: 6",
-    )
-
-
-def test_fit_keywords_cover_every_option_the_loop_takes() -> None:
-    not_options = {"parameters", "loss_fn", "score_fn", "trainset", "valset"}
-    not_options |= {"engine", "optimizer", "callbacks"}
-    loop_options = set(inspect.signature(afit).parameters) - not_options
-    keywords = _fit_keywords(FitConfig(steps=3, validate=False, require_improvement=True))
-    assert set(keywords) == loop_options
-    assert (keywords["steps"], keywords["validate"], keywords["require_improvement"]) == (
-        3,
-        False,
-        True,
     )
 
 

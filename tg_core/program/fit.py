@@ -23,28 +23,6 @@ from .protocol import Program, ProgramRun
 OptimizerArg = Optimizer | Callable[[list[Variable]], Optimizer] | None
 """An optimizer over the program's parameters, a factory taking them, or None for TGD."""
 
-LOSS_FN_RETURNS_SAMPLE = False
-"""Whether the loss function hands the fit loop a :class:`~tg_core.train.samples.Sample`
-(True) or only its loss Variable (False, for a loop that takes Variables only)."""
-
-
-def _fit_keywords(config: FitConfig) -> dict[str, Any]:
-    """The options of ``config`` as the keywords :func:`tg_core.train.afit` takes.
-
-    The one place that unpacks a config for the loop; a loop taking ``config=`` replaces it.
-
-    Example:
-        >>> _fit_keywords(FitConfig(steps=2, validate=False))["validate"]
-        False
-    """
-    names = [
-        *("steps", "epochs", "batch_size", "seed", "budget", "max_concurrency", "run_dir"),
-        *("patience", "progress", "report", "require_improvement"),
-    ]
-    keywords = {name: getattr(config, name) for name in names}
-    keywords["validate"] = config.validate_steps
-    return keywords
-
 
 def fit_config(config: FitConfig | None = None, **options: Any) -> FitConfig:
     """``config`` (default: ``FitConfig()``) with ``options`` applied, validated again.
@@ -141,11 +119,6 @@ def _optimizer(
     )
 
 
-def _for_loop(sample: Sample) -> Any:
-    """What the loss function returns to the loop: the Sample, or its loss Variable."""
-    return sample if LOSS_FN_RETURNS_SAMPLE else sample.loss
-
-
 async def _run(program: Program, example: Any, record: bool, log: FailureLog) -> ProgramRun:
     run = await program.arun(example, record=record)
     if isinstance(run.error, BudgetExceeded):
@@ -219,14 +192,14 @@ async def aoptimize(
     async def loss_fn(example: Any) -> Any:
         run = await _run(program, example, True, log)
         if run.error is not None:
-            return _for_loop(Sample(failure_loss(run), None, run.input_text, run.output_text))
+            return Sample(failure_loss(run), None, run.input_text, run.output_text)
         outcome = await acall_metric(metric, example, run.prediction)
         if outcome.failed:
             log.metric_failed(outcome.reason)
             raise ExampleFailed(f"no loss for this example: {outcome.reason}")
         loss = metric_loss(run, outcome, perfect_score=config.perfect_score)
         texts = (run.input_text, run.output_text, run.expected_text)
-        return _for_loop(Sample(loss, outcome.score, *texts))
+        return Sample(loss, outcome.score, *texts)
 
     async def score_fn(example: Any) -> float:
         run = await _run(program, example, False, log)
@@ -247,7 +220,7 @@ async def aoptimize(
         engine=backward,
         optimizer=opt,
         callbacks=[*guard, *callbacks],
-        **_fit_keywords(config),
+        config=config,
     )
     if config.on_metric_error == "raise":
         log.check_metric()

@@ -103,6 +103,9 @@ class Trainer:
         self.path = Path(cfg.run_dir) if cfg.run_dir is not None else None
         self.state = RunState(best_values=[str(p.value) for p in self.params])
         self.guard = OverfitGuard()
+        self.right_bank: list[Sample] = []
+        """Training runs the program got right, in the order seen (worked-example source)."""
+        self.right_inputs: set[str] = set()
         if cfg.guard_overfit:
             self.guard.learn_all(example_texts(ex) for ex in self.trainset)
         self.estimate = estimate_run(
@@ -282,6 +285,10 @@ class Trainer:
         for s in samples:
             if s.input_text and self.config.guard_overfit:
                 self.guard.learn(s.input_text, s.expected_text)
+            right = s.score is not None and s.score >= self.config.perfect_score
+            if right and s.output_text and s.input_text not in self.right_inputs:
+                self.right_inputs.add(s.input_text)
+                self.right_bank.append(s)
         return samples, list(results)
 
     async def backward(self, step: int, samples: list[Sample]) -> str:

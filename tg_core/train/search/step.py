@@ -30,7 +30,6 @@ from ..batches import batch_indices, set_values
 from ..evaluation import mean, score_examples
 from ..events import CandidateJudged
 from ..records import CandidateRecord, StepRecord
-from ..samples import Sample
 from .examples import right_samples, with_worked_example
 from .pool import CandidatePool
 
@@ -42,9 +41,7 @@ def _fmt(score: float | None) -> str:
     return "-" if score is None else f"{score:.3f}"
 
 
-async def _propose(
-    trainer: Trainer, opt: TextualGradientDescent, j: int, samples: list[Sample]
-) -> CandidateRecord:
+async def _propose(trainer: Trainer, opt: TextualGradientDescent, j: int) -> CandidateRecord:
     """Candidate ``j``: its operator in turn, variant ``j`` of the feedback."""
     ops = trainer.config.operators
     operator = ops[j % len(ops)]
@@ -52,15 +49,19 @@ async def _propose(
     with_feedback = [i for i, p in enumerate(trainer.params) if p.requires_grad and p.gradients]
     cand = CandidateRecord(j, operator, list(start), "refused")
     if operator == "example":
-        good = right_samples(samples, trainer.config.perfect_score)
-        pick = j // len(ops)
         target = (with_feedback or list(range(len(trainer.params))))[-1]
-        if pick >= len(good):
-            cand.reason = "no training example of this batch was answered right"
+        good = right_samples(trainer.right_bank, trainer.config.perfect_score)
+        if not good:
+            cand.reason = "no training example has been answered right yet"
             return cand
-        value = with_worked_example(start[target], good[pick], trainer.config.max_examples)
+        offset = (j // len(ops) + trainer.state.next_step) % len(good)
+        value = None
+        for sample in good[offset:] + good[:offset]:
+            value = with_worked_example(start[target], sample, trainer.config.max_examples)
+            if value is not None:
+                break
         if value is None:
-            cand.reason = "the right answer was too long to show, or already shown"
+            cand.reason = "every right answer seen is too long to show, or already shown"
             return cand
         problem = opt.check_value(target, value, guarded=False)
         if problem:
@@ -145,7 +146,7 @@ async def search_step(trainer: Trainer, step: int) -> StepRecord:
         note = await trainer.backward(step, samples)
         k = cfg.num_candidates
         trainer.phase(step, "propose", f"{k} candidates ({', '.join(cfg.operators)})")
-        cands = list(await asyncio.gather(*(_propose(trainer, opt, j, samples) for j in range(k))))
+        cands = list(await asyncio.gather(*(_propose(trainer, opt, j) for j in range(k))))
         seen = {tuple(parent_values)}
         for c in cands:
             if c.status == "proposed" and tuple(c.values) in seen:

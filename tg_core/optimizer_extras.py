@@ -1,0 +1,54 @@
+"""The optional parts of TGD's update prompt: constraints, examples, memory, past and rejected values."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .prompts import render
+
+
+def _items(name: str, values: Sequence[dict[str, str]]) -> str:
+    return "\n".join(render(name, **v) for v in values)
+
+
+def update_extras(
+    state: dict[str, Any],
+    *,
+    constraints: Sequence[str],
+    in_context_examples: Sequence[str],
+    gradient_memory: int,
+    past_values: Sequence[str] = (),
+) -> str:
+    """The extra sections of one parameter's update prompt, from its optimizer ``state``.
+
+    Example:
+        >>> print(update_extras({}, constraints=["Be short."], in_context_examples=[],
+        ...                     gradient_memory=0).strip().splitlines()[-2])
+        1. Be short.
+    """
+    parts = []
+    if constraints:
+        numbered = _items(
+            "item_numbered", [{"number": str(i + 1), "value": c} for i, c in enumerate(constraints)]
+        )
+        parts.append(render("optimizer_constraints", constraints=numbered))
+    if in_context_examples:
+        shown = _items("item_example", [{"value": e} for e in in_context_examples])
+        parts.append(render("optimizer_examples", examples=shown))
+    memory = state.get("memory", [])[-gradient_memory:] if gradient_memory else []
+    if memory:
+        shown = _items("item_feedback", [{"value": m} for m in memory])
+        parts.append(render("optimizer_memory", memory=shown))
+    if past_values:
+        shown = _items(
+            "item_past_value", [{"step": str(i), "value": v} for i, v in enumerate(past_values)]
+        )
+        parts.append(render("optimizer_momentum", past_values=shown))
+    failed = state.get("failed", [])
+    if failed:
+        shown = _items(
+            "item_rejected", [{"reason": repr(f["reason"]), "value": f["value"]} for f in failed]
+        )
+        parts.append(render("optimizer_failed", failed=shown))
+    return "".join(parts)
