@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -11,47 +10,36 @@ import pytest
 
 from tg_core.engine.limits import set_max_concurrency
 from tg_core.engine.litellm_engine import LiteLLMEngine, import_litellm
-from tg_core.testing import openai_sim
-from tg_core.testing.openai_sim import ChatRequest, FaultPlan, SimServer
+from tg_core.testing.openai_sim import (
+    ChatRequest,
+    FaultPlan,
+    Responder,
+    SimError,
+    SimServer,
+    default_responder,
+)
 
 _TALLY: Counter[str] = Counter()
 
 
-class StatusServer(SimServer):
-    """A SimServer that answers matching requests with a fixed HTTP error (400, 401, 404 ...).
+def failing_with(
+    status: int,
+    when: Callable[[ChatRequest], bool] = lambda request: True,
+    body: str = "simulated permanent error",
+    responder: Responder | None = None,
+) -> Responder:
+    """A responder answering matching requests with a fixed HTTP error (400, 401, 404 ...).
 
     ``body`` may contain ``{auth}``, replaced by the request's Authorization header, to act
-    like a provider that echoes the key it was sent.
+    like a provider that echoes the key it was sent. Other requests get ``responder``'s answer.
     """
 
-    def __init__(
-        self,
-        status: int,
-        *,
-        when: Callable[[ChatRequest], bool] = lambda request: True,
-        body: str = "simulated permanent error",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.status = status
-        self.when = when
-        self.body = body
+    def respond(request: ChatRequest) -> str:
+        if when(request):
+            raise SimError(status, body.replace("{auth}", request.headers.get("authorization", "")))
+        return (responder or default_responder)(request)
 
-    async def _answer(
-        self,
-        request: ChatRequest,
-        keep_alive: bool,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-    ) -> bool:
-        if not self.when(request):
-            return await super()._answer(request, keep_alive, reader, writer)
-        message = self.body.replace("{auth}", request.headers.get("authorization", ""))
-        body = openai_sim._error_body(self.status, message, "invalid_request_error")
-        self._counters.status(self.status)
-        writer.write(openai_sim._http_response(self.status, body, keep_alive=keep_alive))
-        await writer.drain()
-        return True
+    return respond
 
 
 @pytest.fixture(scope="session")
@@ -71,25 +59,24 @@ def _process_limit_restored() -> Iterator[None]:
 def sim() -> Iterator[Callable[..., SimServer]]:
     """Factory of started simulated servers (``latency_s=0`` unless given); all stopped after.
 
-    With ``status=`` the server is a :class:`StatusServer` (``when=``, ``body=`` passed on).
+    With ``status=`` the responder is :func:`failing_with` that status (``when=``, ``body=``
+    passed on).
     """
     started: list[SimServer] = []
 
     def make(
         faults: FaultPlan | None = None,
-        responder: Callable[[ChatRequest], str] | None = None,
+        responder: Responder | None = None,
         latency_s: float = 0.0,
         *,
         status: int | None = None,
+        when: Callable[[ChatRequest], bool] = lambda request: True,
+        body: str = "simulated permanent error",
         **kwargs: Any,
     ) -> SimServer:
-        server: SimServer
         if status is not None:
-            server = StatusServer(
-                status, latency_s=latency_s, responder=responder, faults=faults, **kwargs
-            )
-        else:
-            server = SimServer(latency_s=latency_s, responder=responder, faults=faults, **kwargs)
+            responder = failing_with(status, when, body, responder)
+        server = SimServer(latency_s=latency_s, responder=responder, faults=faults, **kwargs)
         server.start()
         started.append(server)
         return server

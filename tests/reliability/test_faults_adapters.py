@@ -11,7 +11,9 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_openai import ChatOpenAI
 
 from tg_adapters.dspy import TextGradOptimizer
+from tg_adapters.dspy.testing import sim_responder as dspy_responder
 from tg_adapters.langchain import aoptimize
+from tg_adapters.langchain.testing import template_fault
 from tg_core.engine.litellm_engine import LiteLLMEngine
 from tg_core.errors import ProposalRejectedWarning
 from tg_core.testing.openai_sim import ChatRequest, FaultKind, FaultPlan, FaultRule, SimServer
@@ -69,13 +71,20 @@ async def optimize_chain(server: SimServer, engine: LiteLLMEngine) -> tuple[str,
     return str(template), result.history[0]
 
 
+def bad_rewrites(kind: Any) -> dict[str, Any]:
+    """Server settings whose answers to update requests are broken the ``kind`` way."""
+    if kind in ("template_var_removed", "template_var_invented"):
+        return {"responder": template_fault(kind, when=is_update)}
+    return {"faults": FaultPlan(rules=[FaultRule(is_update, kind)])}
+
+
 @pytest.mark.parametrize(
     "kind", ["template_var_removed", "template_var_invented", "no_tags", "nested_tags"]
 )
 async def test_langchain_template_survives_bad_rewrites(
-    sim: MakeSim, engine_for: MakeEngine, kind: FaultKind
+    sim: MakeSim, engine_for: MakeEngine, kind: str
 ) -> None:
-    server = sim(FaultPlan(rules=[FaultRule(is_update, kind)]))
+    server = sim(**bad_rewrites(kind))
     with pytest.warns(ProposalRejectedWarning):
         template, record = await optimize_chain(server, engine_for(server))
     assert template == SYSTEM
@@ -124,7 +133,7 @@ def compile_program(server: SimServer, engine: LiteLLMEngine) -> tuple[str, str]
 def test_dspy_instructions_survive_malformed_proposals(
     sim: MakeSim, engine_for: MakeEngine, kind: FaultKind
 ) -> None:
-    server = sim(FaultPlan(rules=[FaultRule(is_update, kind)]))
+    server = sim(FaultPlan(rules=[FaultRule(is_update, kind)]), dspy_responder)
     with pytest.warns(ProposalRejectedWarning):
         before, after = compile_program(server, engine_for(server))
     assert after == before
@@ -134,8 +143,8 @@ def test_dspy_instructions_survive_malformed_proposals(
 def test_dspy_compile_under_transient_faults_matches_a_clean_run(
     sim: MakeSim, engine_for: MakeEngine
 ) -> None:
-    faulty = sim(transient_plan())
-    clean = sim()
+    faulty = sim(transient_plan(), dspy_responder)
+    clean = sim(responder=dspy_responder)
     _, got = compile_program(faulty, engine_for(faulty, max_retries=8))
     before, expected = compile_program(clean, engine_for(clean))
     assert got == expected != before

@@ -158,11 +158,17 @@ class PlaceholderBinding:
         self.text = value
 
 
+BROKEN_TEMPLATES = {
+    "template_var_removed": f"{S}Answer briefly. Check each step.{E}",
+    "template_var_invented": f"{S}Answer {{question}} briefly. Also use {{invented}}.{E}",
+}
+
+
 @pytest.mark.parametrize("kind", ["template_var_removed", "template_var_invented"])
 async def test_template_variable_fault_is_refused_by_the_binding(
-    sim: MakeSim, engine_for: MakeEngine, kind: FaultKind
+    sim: MakeSim, engine_for: MakeEngine, kind: str
 ) -> None:
-    server = sim(FaultPlan(rules=[FaultRule(is_update, kind)]))
+    server = sim(responder=lambda request: BROKEN_TEMPLATES[kind])
     binding = PlaceholderBinding("Answer {question} briefly.")
     param = tg.Variable("", role_description="prompt template", binding=binding)
     param.add_gradient(tg.Variable("Be specific.", role_description="feedback"))

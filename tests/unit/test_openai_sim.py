@@ -3,29 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tg_core.testing import openai_sim
+from tg_adapters.dspy.testing import sim_responder as dspy_responder
+from tg_adapters.langchain.testing import template_fault
 from tg_core.testing.openai_sim import (
     FAULT_KINDS,
     ChatRequest,
-    DefaultResponder,
     FaultPlan,
     FaultRule,
+    SimError,
     SimServer,
     approx_tokens,
+    default_responder,
 )
 
 UPDATE_PROMPT = (
@@ -154,6 +152,44 @@ def test_streaming_answer_matches_the_plain_one(client: httpx.Client) -> None:
     assert finishes[-1] == "stop"
 
 
+def test_request_fields_are_parsed(server: SimServer, client: httpx.Client) -> None:
+    body = _body(max_completion_tokens=50, stream=False, n=2)
+    assert client.post("/chat/completions", json=body, headers={"X-Trace": "t1"}).status_code == 200
+    (request,) = server.received()
+    assert (request.model, request.max_tokens, request.stream, request.n) == (
+        "sim-model",
+        50,
+        False,
+        2,
+    )
+    assert request.headers["x-trace"] == "t1" and request.index == 0
+    assert request.prompt_text == request.last_user_text == "What is 6 x 7?"
+
+
+def test_several_choices_share_the_content(client: httpx.Client) -> None:
+    data = client.post("/chat/completions", json=_body(n=3)).json()
+    contents = [choice["message"]["content"] for choice in data["choices"]]
+    assert [choice["index"] for choice in data["choices"]] == [0, 1, 2]
+    assert len(set(contents)) == 1
+    assert data["usage"]["completion_tokens"] == 3 * approx_tokens(contents[0])
+
+
+def test_a_stream_has_no_usage_chunk_unless_asked(client: httpx.Client) -> None:
+    with client.stream("POST", "/chat/completions", json=_body(stream=True)) as response:
+        lines = [line for line in response.iter_lines() if line.startswith("data: ")]
+    chunks = [json.loads(line[6:]) for line in lines[:-1]]
+    assert chunks and all(chunk["choices"] and "usage" not in chunk for chunk in chunks)
+
+
+def test_paths_work_with_and_without_v1(server: SimServer) -> None:
+    root = server.base_url.removesuffix("/v1")
+    with httpx.Client(base_url=root, timeout=10.0) as http:
+        assert http.post("/chat/completions", json=_body()).status_code == 200
+        assert http.get("/v1/stats").json()["requests"] == 1
+        assert http.post("/v1/stats/reset").status_code == 200
+        assert http.get("/stats").json()["requests"] == 0
+
+
 # --------------------------------------------------------------------------- responder
 
 
@@ -180,23 +216,36 @@ def test_default_responder_finds_other_update_tags_and_keeps_placeholders() -> N
     request = ChatRequest.from_body(
         _body("Rewrite the template 'Summarize {text}'. Put it in <NEW_TEMPLATE></NEW_TEMPLATE>.")
     )
-    answer = DefaultResponder()(request)
+    answer = default_responder(request)
     assert answer.startswith("<NEW_TEMPLATE>") and answer.endswith("</NEW_TEMPLATE>")
     assert "{text}" in answer
 
 
-def test_default_responder_critiques_and_dspy_fields() -> None:
-    critique = DefaultResponder()(ChatRequest.from_body(_body("Give feedback on this answer: 41.")))
+def test_default_responder_critiques() -> None:
+    critique = default_responder(ChatRequest.from_body(_body("Give feedback on this answer: 41.")))
     assert "response" in critique.lower()
+
+
+def test_dspy_responder_fills_the_chat_adapter_fields(
+    server: SimServer, client: httpx.Client
+) -> None:
     dspy_prompt = (
         "[[ ## question ## ]]\nWhat is 2+2?\n\n"
         "Respond with the corresponding output fields, starting with the field "
         "`[[ ## reasoning ## ]]`, then `[[ ## answer ## ]]`, and then ending with the marker "
         "for `[[ ## completed ## ]]`."
     )
-    reply = DefaultResponder()(ChatRequest.from_body(_body(dspy_prompt)))
+    system = {"role": "system", "content": "Your input fields are:\n1. `question` (str)"}
+    body = {"model": "m", "messages": [system, {"role": "user", "content": dspy_prompt}]}
+    server.responder = dspy_responder
+    reply = _content(client.post("/chat/completions", json=body))
     assert reply.index("[[ ## reasoning ## ]]") < reply.index("[[ ## answer ## ]]")
     assert reply.rstrip().endswith("[[ ## completed ## ]]")
+    # Anything that is not a ChatAdapter prompt gets the default answer.
+    plain = _body("Give feedback on this answer: 41.")
+    assert _content(client.post("/chat/completions", json=plain)) == default_responder(
+        ChatRequest.from_body(plain)
+    )
 
 
 def test_custom_responder_and_responder_errors(server: SimServer, client: httpx.Client) -> None:
@@ -209,6 +258,21 @@ def test_custom_responder_and_responder_errors(server: SimServer, client: httpx.
     server.responder = broken
     response = client.post("/chat/completions", json=_body())
     assert response.status_code == 500 and "boom" in response.json()["error"]["message"]
+
+
+def test_responder_can_answer_with_an_http_error(server: SimServer, client: httpx.Client) -> None:
+    def refuse(request: ChatRequest) -> str:
+        raise SimError(401, f"bad key {request.headers['authorization']}", headers={"X-Sim": "1"})
+
+    server.responder = refuse
+    response = client.post("/chat/completions", json=_body(), headers={"Authorization": "k"})
+    assert response.status_code == 401 and response.headers["x-sim"] == "1"
+    assert response.json()["error"] == {
+        "message": "bad key k",
+        "type": "invalid_request_error",
+        "code": "invalid_request_error",
+    }
+    assert server.stats().status_counts == {401: 1}
 
 
 # --------------------------------------------------------------------------- concurrency
@@ -291,6 +355,23 @@ def test_http_429_sends_retry_after(server: SimServer, client: httpx.Client) -> 
     assert "retry-after" not in client.post("/chat/completions", json=_body()).headers
 
 
+@pytest.mark.parametrize(("retry_after", "header"), [(2.0, "2"), (0.25, "0.25"), ("3", "3")])
+def test_retry_after_values(
+    server: SimServer, client: httpx.Client, retry_after: Any, header: str
+) -> None:
+    server.faults = FaultPlan.always("http_429", retry_after=retry_after)
+    assert client.post("/chat/completions", json=_body()).headers["retry-after"] == header
+
+
+def test_error_faults_carry_openai_error_types(server: SimServer, client: httpx.Client) -> None:
+    server.faults = FaultPlan(script=["http_500", "http_503"])
+    types = [client.post("/chat/completions", json=_body()).json()["error"] for _ in range(2)]
+    assert [(e["type"], e["code"]) for e in types] == [
+        ("server_error", "server_error"),
+        ("service_unavailable", "service_unavailable"),
+    ]
+
+
 def test_drop_closes_without_response(server: SimServer, client: httpx.Client) -> None:
     server.faults = FaultPlan(script=["drop"])
     with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
@@ -332,13 +413,43 @@ def test_content_faults(server: SimServer, client: httpx.Client) -> None:
     assert nested.index(OPEN, 1) < nested.index(CLOSE)
     huge = faulted("huge")
     assert len(huge) >= 1_000_000 and huge.startswith(OPEN) and huge.endswith(CLOSE)
-    removed = faulted("template_var_removed")
-    assert removed.startswith(OPEN) and "{question}" not in removed and "{context}" in removed
-    invented = faulted("template_var_invented")
-    assert "{invented}" in invented and "{question}" in invented and invented.endswith(CLOSE)
     # Plain (non-update) requests get the same faults on their plain answers.
     assert OPEN in faulted("unbalanced_tags", "What is 2+2?")
     assert len(faulted("huge", "What is 2+2?")) >= 1_000_000
+
+
+def test_content_faults_keep_the_text_around_the_tag() -> None:
+    plan, request = FaultPlan(huge_chars=50), ChatRequest.from_body(_body("hi"))
+    answer = "Hi <X>value</X> bye"
+    assert plan.spoil("unbalanced_tags", answer, request) == "Hi <X>value"
+    assert plan.spoil("no_tags", answer, request) == "Hi value bye"
+    assert plan.spoil("no_tags", "plain", request) == "plain"
+    huge = plan.spoil("huge", answer, request)
+    assert huge.startswith("Hi <X>value value") and huge.endswith("</X> bye")
+    assert len(huge) == len("Hi <X></X> bye") + 50
+
+
+def test_rates_summing_to_one_with_rounding_are_accepted() -> None:
+    rates: Any = {"http_500": 0.05, "http_503": 0.55, "drop": 0.3, "empty": 0.1}
+    assert sum(rates.values()) > 1.0
+    plan = FaultPlan(rates=rates, seed=3)
+    kinds = {plan.choose(ChatRequest.from_body(_body())) for _ in range(400)}
+    assert kinds == set(rates)
+
+
+def test_template_fault_responders(server: SimServer, client: httpx.Client) -> None:
+    def answer(kind: Any, prompt: str = UPDATE_PROMPT) -> str:
+        server.responder = template_fault(kind, when=lambda r: "variable" in r.last_user_text)
+        return _content(client.post("/chat/completions", json=_body(prompt)))
+
+    removed = answer("template_var_removed")
+    assert removed.startswith(OPEN) and "{question}" not in removed and "{context}" in removed
+    invented = answer("template_var_invented")
+    assert "{invented}" in invented and "{question}" in invented and invented.endswith(CLOSE)
+    # Requests the predicate leaves alone get the plain answer.
+    assert answer("template_var_invented", "What is {x}?") == default_responder(
+        ChatRequest.from_body(_body("What is {x}?"))
+    )
 
 
 def test_non_utf8_fault_sends_invalid_bytes(server: SimServer, client: httpx.Client) -> None:
@@ -396,7 +507,7 @@ def test_fault_plan_validation() -> None:
         FaultPlan(rates={"http_500": 0.8, "drop": 0.5})
     with pytest.raises(ValueError):
         FaultPlan(rates={"http_500": -0.1})
-    assert len(FAULT_KINDS) == 13
+    assert len(FAULT_KINDS) == 11
 
 
 # --------------------------------------------------------------------------- stats
@@ -433,6 +544,32 @@ def test_stats_count_requests_tokens_and_statuses(server: SimServer, client: htt
     server.reset_stats()
     assert server.stats().requests == 0 and server.received() == []
     assert client.post("/stats/reset").status_code == 200
+
+
+def test_a_client_gone_during_the_latency_is_counted_as_dropped() -> None:
+    with SimServer(latency_s=1.0) as sim, httpx.Client(timeout=0.2) as http:
+        with pytest.raises(httpx.ReadTimeout):
+            http.post(sim.base_url + "/chat/completions", json=_body())
+        assert _wait_until(lambda: sim.stats().in_flight == 0)
+        stats = sim.stats()
+    assert (stats.requests, stats.dropped, stats.completed, stats.status_counts) == (1, 1, 0, {})
+
+
+def test_reset_keeps_the_requests_in_flight() -> None:
+    with SimServer(latency_s=0.0, faults=FaultPlan.always("hang", hang_s=30.0)) as sim:
+        caller = threading.Thread(target=_post_ignoring_errors, args=(sim.base_url,))
+        caller.start()
+        assert _wait_until(lambda: sim.stats().in_flight == 1)
+        sim.reset_stats()
+        stats = sim.stats()
+        assert (stats.requests, stats.in_flight, stats.peak_in_flight) == (0, 1, 1)
+    caller.join(5.0)
+    assert not caller.is_alive()
+
+
+def _post_ignoring_errors(base_url: str) -> None:
+    with contextlib.suppress(httpx.TransportError):
+        httpx.post(base_url + "/chat/completions", json=_body(), timeout=10.0)
 
 
 def test_received_requests_are_bounded() -> None:
@@ -489,27 +626,3 @@ def test_binding_a_busy_port_raises() -> None:
     with SimServer(latency_s=0.0) as busy:
         with pytest.raises(OSError):
             SimServer(port=busy.port).start()
-
-
-def test_command_line_serves_until_terminated() -> None:
-    root = Path(openai_sim.__file__).resolve().parents[2]
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tg_core.testing.openai_sim", "--port", "0", "--latency", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=root,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        base_url = line.split(" at ", 1)[1].split()[0]
-        response = httpx.post(base_url + "/chat/completions", json=_body(), timeout=5)
-        assert response.status_code == 200
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=5) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
