@@ -39,17 +39,35 @@ VARIANTS: dict[str, dict[str, Any]] = {
 }
 
 
-def make_task(name: str, val_n: int, test_n: int) -> QATask:
-    """The BBH task ``name`` with TextGrad's splits, val and test cut to fixed slices."""
+COT = "Think step by step. The last line of your response must be"
+DIRECT = "Reply with one line only:"
+
+
+def make_task(name: str, val_n: int, test_n: int, *, direct: bool = False) -> QATask:
+    """The BBH task ``name`` with TextGrad's splits, val and test cut to fixed slices.
+
+    ``direct`` asks for the answer line alone instead of step-by-step reasoning (answers of
+    a few tokens: what makes a study of this size fit on a two-core machine).
+    """
     train, val, test, _ = load_task(f"BBH_{name}", None, data_dir=DATA if DATA.is_dir() else None)
+    seed = train.get_task_description()
     return QATask(
         name,
         list(train),
         list(val)[:val_n],
         list(test)[:test_n],
         bbh_scorer(name),
-        train.get_task_description(),
+        seed.replace(COT, DIRECT) if direct else seed,
         source=str(train.source),
+    )
+
+
+def make_engine(api_base: str | None) -> Any:
+    """The local model: the managed server, or an OpenAI-compatible one at ``api_base``."""
+    if api_base is None:
+        return get_engine("local")
+    return get_engine(
+        "openai/q", api_base=api_base, api_key="EMPTY", temperature=0.0, max_tokens=512, timeout=900
     )
 
 
@@ -61,10 +79,43 @@ class Lines(FitCallback):
         print(f"  step {record.step}: {kept}: {record.reason} ({record.seconds:.0f} s)", flush=True)
 
 
+async def hand_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Test accuracy of the seed prompt and of each hand-written prompt (no optimization)."""
+    from .hand_prompts import HAND_WRITTEN
+
+    engine = make_engine(args.api_base)
+    task = make_task(args.task, args.val_n, args.test_n, direct=args.direct)
+    program = SystemPromptProgram(engine, task, max_tokens=args.max_tokens)
+    seed_acc, _ = await program.accuracy(task.test)
+    rows = []
+    for name, text in HAND_WRITTEN.get(args.task, {}).items():
+        started = time.monotonic()
+        program.prompt.set_value(text)
+        acc, _ = await program.accuracy(task.test)
+        rows.append(
+            {
+                "task": args.task,
+                "setting": "direct" if args.direct else "cot",
+                "max_tokens": args.max_tokens,
+                "variant": f"hand:{name}",
+                "seed": 0,
+                "val_n": len(task.val),
+                "test_n": len(task.test),
+                "test_before": seed_acc,
+                "test_after": acc,
+                "final_prompt": text,
+                "fit_calls": 0,
+                "wall_s": round(time.monotonic() - started, 1),
+            }
+        )
+        print(f"  {name}: {acc:.1%} (seed prompt {seed_acc:.1%})", flush=True)
+    return rows
+
+
 async def one_run(args: argparse.Namespace, variant: str, seed: int) -> dict[str, Any]:
     """Fit one variant with one seed and measure the final prompt on the test slice."""
-    engine = get_engine("local")
-    task = make_task(args.task, args.val_n, args.test_n)
+    engine = make_engine(args.api_base)
+    task = make_task(args.task, args.val_n, args.test_n, direct=args.direct)
     program = SystemPromptProgram(engine, task, max_tokens=args.max_tokens)
     started = time.monotonic()
     before, _ = await program.accuracy(task.test)
@@ -82,6 +133,8 @@ async def one_run(args: argparse.Namespace, variant: str, seed: int) -> dict[str
     after, _ = await program.accuracy(task.test)
     return {
         "task": args.task,
+        "setting": "direct" if args.direct else "cot",
+        "max_tokens": args.max_tokens,
         "variant": variant,
         "seed": seed,
         "steps": args.steps,
@@ -106,7 +159,8 @@ def summary(path: Path = RESULTS) -> str:
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in rows:
-        groups.setdefault((r["task"], r["variant"]), []).append(r)
+        key = f"{r['task']} ({r.get('setting', 'cot')}, {r['test_n']} test)"
+        groups.setdefault((key, r["variant"]), []).append(r)
     out = [
         "| task | variant | seeds | test before | test after (mean ± sd) | gain (points) | fit calls | wall s |",
         "|---|---|---|---|---|---|---|---|",
@@ -128,7 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the requested variants and seeds, appending a row per run."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", default="web_of_lies")
-    parser.add_argument("--variant", nargs="+", default=["search"], choices=sorted(VARIANTS))
+    parser.add_argument(
+        "--variant", nargs="+", default=["search"], choices=[*sorted(VARIANTS), "hand"]
+    )
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--steps", type=int, default=4)
     parser.add_argument("--batch", type=int, default=3)
@@ -136,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--val-sample", type=int, default=10)
     parser.add_argument("--test-n", type=int, default=100)
     parser.add_argument("--max-tokens", type=int, default=256)
+    parser.add_argument("--direct", action="store_true", help="answers without reasoning")
+    parser.add_argument("--api-base", default=None, help="an OpenAI-compatible server of the model")
     parser.add_argument("--summary", action="store_true", help="print the table and exit")
     args = parser.parse_args(argv)
     if args.summary:
@@ -143,6 +201,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     for variant in args.variant:
+        if variant == "hand":
+            with RESULTS.open("a", encoding="utf-8") as handle:
+                for row in asyncio.run(hand_rows(args)):
+                    handle.write(json.dumps(row) + "\n")
+            continue
         for seed in args.seeds:
             print(f"== {args.task} {variant} seed {seed}", flush=True)
             row = asyncio.run(one_run(args, variant, seed))
