@@ -81,6 +81,13 @@ class TextualGradientDescent(Optimizer):
         self.gradient_memory = gradient_memory
         self.max_repairs = max_repairs
         start, end = self.new_variable_tags
+        if optimizer_system_prompt:  # TextGrad's {new_variable_start_tag}/{..._end_tag}
+            tags = {"new_variable_start_tag": start, "new_variable_end_tag": end}
+            try:
+                optimizer_system_prompt = optimizer_system_prompt.format(**tags)
+            except (KeyError, IndexError, ValueError):  # other braces: fill only the tags
+                for name, tag in tags.items():
+                    optimizer_system_prompt = optimizer_system_prompt.replace(f"{{{name}}}", tag)
         self.optimizer_system_prompt = optimizer_system_prompt or load_prompt(
             "optimizer_system"
         ).render(start_tag=start, end_tag=end)
