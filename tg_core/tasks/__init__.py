@@ -8,7 +8,11 @@ from ..autograd.string_based import StringBasedFunction
 from ..errors import UserError
 from ..variable import Variable
 from .answers import integers_match, parse_integer_answer, sorted_words_match
+from .dataloader import DataLoader
 from .datasets import Dataset, PathLike, load_bbh, load_gsm8k_dspy
+from .instance import load_extra_task, load_instance_task
+from .leetcode import LeetCodeHardEval
+from .mmlu import MMLU, MMLUInstanceDataset
 from .object_counting_generator import generate_object_counting
 
 TASKS = ("BBH_object_counting", "BBH_word_sorting", "GSM8K_DSPy")
@@ -60,10 +64,16 @@ def load_task(
 
 
 __all__ = [
+    "MMLU",
     "TASKS",
+    "DataLoader",
     "Dataset",
+    "LeetCodeHardEval",
+    "MMLUInstanceDataset",
     "generate_object_counting",
     "integers_match",
+    "load_extra_task",
+    "load_instance_task",
     "load_task",
     "parse_integer_answer",
     "sorted_words_match",
