@@ -9,7 +9,7 @@ import tg_core as tg
 from tg_core.autograd import MultimodalLLMCall
 from tg_core.loss import ImageQALoss
 
-engine = script_engine()
+engine = script_engine(is_multimodal=True)
 tg.set_backward_engine(engine, override=True)
 
 image_path = str(Path(__file__).resolve().parents[1] / "assets" / "checker.png")
