@@ -10,6 +10,7 @@ from typing import Any
 
 from ...errors import UserError
 from ...loss import ImageQALoss
+from ...prompts import load_prompt
 from ...variable import Variable
 from ..local_data import PathLike, find_data_file
 
@@ -53,27 +54,75 @@ class ImageQuestionSet:
     """Rows of ``<folder>/<task>/<split>.jsonl`` with an ``image`` path (relative to the
     data folder) each; items are built by subclasses.
 
+    Subclasses name ``task`` (the folder) and the prompts of the default task and
+    evaluation instructions.
+
     Args:
-        task: the folder name (``mathvista``, ``scienceqa``).
         evaluation_api: the engine the test-time loss uses.
         root: a data folder; ``data_dir`` is another name for it.
         split: the file name without ``.jsonl``.
+        task_instruction: put before each question (default: the task's own).
+        evaluation_instruction: what the test-time loss checks (default: the task's own).
     """
+
+    task = ""
+    task_prompt = ""
+    evaluation_prompt = ""
 
     def __init__(
         self,
-        task: str,
         evaluation_api: Any,
         root: PathLike | None,
         split: str,
+        task_instruction: str | None,
+        evaluation_instruction: str | None,
         data_dir: PathLike | None,
     ) -> None:
-        what = f"{task} {split}"
-        path = find_data_file(what, [f"{task}/{split}.jsonl"], data_dir, root)
+        what = f"{self.task} {split}"
+        path = find_data_file(what, [f"{self.task}/{split}.jsonl"], data_dir, root)
         with open(path, encoding="utf-8") as handle:
             self.data: list[dict[str, Any]] = [json.loads(x) for x in handle if x.strip()]
         self.folder = path.parent.parent
         self.root, self.split, self.evaluation_api = root, split, evaluation_api
+        self.task_instruction = task_instruction or load_prompt(self.task_prompt).text
+        self.evaluation_instruction = (
+            evaluation_instruction or load_prompt(self.evaluation_prompt).text
+        )
+
+    def extract(self, response_text: str, question_data: dict[str, Any]) -> Any:
+        """The short answer in a response (subclasses say how)."""
+        raise NotImplementedError
+
+    def normalize(self, extracted: Any, question_data: dict[str, Any]) -> Any:
+        """The extracted answer in the form of the dataset's answers (subclasses say how)."""
+        raise NotImplementedError
+
+    def eval_extraction_and_matching(
+        self, response_text: str, correct_answer: Any, question_data: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
+        """``(1 or 0, details)`` for a response: extract, normalize, compare."""
+        extracted = self.extract(response_text, question_data)
+        normalized = self.normalize(extracted, question_data)
+        same = bool(normalized == correct_answer)
+        details = {
+            "extracted_answer": extracted,
+            "normalized_answer": normalized,
+            "true_false": same,
+        }
+        return int(same), details
+
+    def item(
+        self, row: dict[str, Any], query: str, answer: Any, data: dict[str, Any], fmt: str
+    ) -> tuple[Any, ...]:
+        """``(image_bytes, query, answer, question_data, test_time_objective,
+        instance_eval_fn)`` for one row."""
+        image = self.image_bytes(row, fmt)
+
+        def instance_eval_fn(response: Variable) -> tuple[int, dict[str, Any]]:
+            return self.eval_extraction_and_matching(str(response.value), answer, data)
+
+        objective = self.test_time_objective(self.evaluation_instruction, query, image)
+        return image, query, answer, data, objective, instance_eval_fn
 
     def image_bytes(self, row: dict[str, Any], fmt: str) -> bytes:
         """The row's image, shrunk for Claude models (their upload limit is smaller)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from ...engine.base import EngineLM
@@ -170,6 +170,8 @@ class MathVistaDataset(ImageQuestionSet):
     instance_eval_fn)``; ``instance_eval_fn(answer_variable)`` gives ``(score, details)``.
     """
 
+    task, task_prompt, evaluation_prompt = "mathvista", "mathvista_task", "mathvista_evaluation"
+
     def __init__(
         self,
         evaluation_api: Any,
@@ -181,38 +183,21 @@ class MathVistaDataset(ImageQuestionSet):
         data_dir: PathLike | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__("mathvista", evaluation_api, root, split, data_dir)
-        self.task_instruction = task_instruction or load_prompt("mathvista_task").text
-        self.evaluation_instruction = (
-            evaluation_instruction or load_prompt("mathvista_evaluation").text
+        super().__init__(
+            evaluation_api, root, split, task_instruction, evaluation_instruction, data_dir
         )
 
-    def eval_extraction_and_matching(
-        self, response_text: str, correct_answer: Any, question_data: dict[str, Any]
-    ) -> tuple[int, dict[str, Any]]:
-        """``(1 or 0, details)`` for a response: extract, normalize, compare."""
-        extracted = extract_answer(response_text, question_data, engine=self.evaluation_api)
-        normalized = normalize_extracted_answer(extracted, question_data)
-        same = safe_equal(normalized, correct_answer)
-        details = {
-            "extracted_answer": extracted,
-            "normalized_answer": normalized,
-            "true_false": same,
-        }
-        return int(same), details
+    def extract(self, response_text: str, question_data: dict[str, Any]) -> str:
+        """See :func:`extract_answer` (the evaluation engine extracts when rules do not)."""
+        return extract_answer(response_text, question_data, engine=self.evaluation_api)
+
+    def normalize(self, extracted: Any, question_data: dict[str, Any]) -> str | None:
+        """See :func:`normalize_extracted_answer`."""
+        return normalize_extracted_answer(extracted, question_data)
 
     def __getitem__(self, index: int) -> tuple[Any, ...]:
         row = self.data[index]
         query = render("task_query", instruction=self.task_instruction, query=row["query"])
         keys = ("pid", "choices", "unit", "precision", "answer", "question_type", "answer_type")
         data = {k: row.get(k) for k in keys} | {"query": query, "metadata": row.get("metadata")}
-        image = self.image_bytes(row, "JPEG")
-        answer = row["answer"]
-
-        def instance_eval_fn(response: Any) -> tuple[int, dict[str, Any]]:
-            return self.eval_extraction_and_matching(str(response.value), answer, data)
-
-        objective: Callable[..., Any] = self.test_time_objective(
-            self.evaluation_instruction, query, image
-        )
-        return image, query, answer, data, objective, instance_eval_fn
+        return self.item(row, query, row["answer"], data, "JPEG")

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from ...prompts import load_prompt, render
+from ...prompts import render
 from ..local_data import PathLike
 from .images import MAX_IMAGE_BYTES, ImageQuestionSet
 from .images import compress_image as _compress
@@ -114,6 +114,8 @@ class ScienceQADataset(ImageQuestionSet):
     instance_eval_fn)``; ``instance_eval_fn(answer_variable)`` gives ``(score, details)``.
     """
 
+    task, task_prompt, evaluation_prompt = "scienceqa", "scienceqa_task", "scienceqa_evaluation"
+
     def __init__(
         self,
         evaluation_api: Any,
@@ -125,26 +127,18 @@ class ScienceQADataset(ImageQuestionSet):
         data_dir: PathLike | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__("scienceqa", evaluation_api, root, split, data_dir)
         self.options = list(OPTIONS)
-        self.task_instruction = task_instruction or load_prompt("scienceqa_task").text
-        self.evaluation_instruction = (
-            evaluation_instruction or load_prompt("scienceqa_evaluation").text
+        super().__init__(
+            evaluation_api, root, split, task_instruction, evaluation_instruction, data_dir
         )
 
-    def eval_extraction_and_matching(
-        self, response_text: str, correct_answer: int, question_data: dict[str, Any]
-    ) -> tuple[int, dict[str, Any]]:
-        """``(1 or 0, details)`` for a response: extract, normalize, compare."""
-        extracted = extract_answer(response_text)
-        normalized = normalize_extracted_answer(extracted, question_data, self.options)
-        same = safe_equal(normalized, correct_answer)
-        details = {
-            "extracted_answer": extracted,
-            "normalized_answer": normalized,
-            "true_false": same,
-        }
-        return int(same), details
+    def extract(self, response_text: str, question_data: dict[str, Any]) -> str:
+        """See :func:`extract_answer`."""
+        return extract_answer(response_text)
+
+    def normalize(self, extracted: Any, question_data: dict[str, Any]) -> int:
+        """See :func:`normalize_extracted_answer`."""
+        return normalize_extracted_answer(extracted, question_data, self.options)
 
     def __getitem__(self, index: int) -> tuple[Any, ...]:
         row = self.data[index]
@@ -163,11 +157,4 @@ class ScienceQADataset(ImageQuestionSet):
             "choices": choices,
             "hint": hint,
         }
-        image = self.image_bytes(row, "PNG")
-        answer = int(row["answer"])
-
-        def instance_eval_fn(response: Any) -> tuple[int, dict[str, Any]]:
-            return self.eval_extraction_and_matching(str(response.value), answer, data)
-
-        objective = self.test_time_objective(self.evaluation_instruction, query, image)
-        return image, query, answer, data, objective, instance_eval_fn
+        return self.item(row, query, int(row["answer"]), data, "PNG")
