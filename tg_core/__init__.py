@@ -5,9 +5,12 @@ file, writes no file and touches no network.
 """
 
 import logging
+from pathlib import Path
 
 from . import autograd
+from . import optimizer as _optimizer_module
 from .autograd import aggregate, sum
+from .config import SingletonBackwardEngine
 from .engine import (
     Budget,
     EngineLM,
@@ -31,12 +34,17 @@ from .errors import (
     UserError,
 )
 from .graph import BackwardError, no_grad
+from .json_log import CustomJsonFormatter
 from .loss import ImageQALoss, MultiFieldEvaluation, MultiFieldTokenParsedEvaluation, TextLoss
 from .model import BlackboxLLM
 from .optimizer import TGD, TextualGradientDescent, TextualGradientDescentwithMomentum
 from .optimizer_base import Optimizer, ParamUpdate, StepReport
 from .reduce import set_gradient_token_budget
 from .variable import Variable
+
+# TextGrad's ``optimizer`` is a package (``textgrad.optimizer.optimizer`` ...); tg_core's is a
+# module, given a search path so the same submodule imports work.
+vars(_optimizer_module)["__path__"] = [str(Path(__file__).with_name("_optimizer_submodules"))]
 
 logger = logging.getLogger("tg_core")
 logger.addHandler(logging.NullHandler())
@@ -50,6 +58,7 @@ __all__ = [
     "BlackboxLLM",
     "Budget",
     "BudgetExceeded",
+    "CustomJsonFormatter",
     "EngineError",
     "EngineLM",
     "ImageQALoss",
@@ -59,6 +68,7 @@ __all__ = [
     "ParamUpdate",
     "ProposalError",
     "ProposalRejectedWarning",
+    "SingletonBackwardEngine",
     "StepReport",
     "TextLoss",
     "TextualGradientDescent",

@@ -7,9 +7,10 @@ from typing import Any
 from .autograd.formatted_llm_call import FormattedLLMCall
 from .autograd.function import Function
 from .autograd.llm_call import LLMCall
-from .autograd.multimodal_llm_call import MultimodalLLMCall
+from .autograd.multimodal_ops import OrderedFieldsMultimodalLLMCall
 from .engine.registry import resolve_engine
 from .errors import UserError
+from .prompts import load_prompt
 from .tags import parse_tagged
 from .variable import Variable
 
@@ -130,8 +131,52 @@ class MultiFieldTokenParsedEvaluation(MultiFieldEvaluation):
         return parse_tagged(str(response.value), self.parse_tags[0], self.parse_tags[1]).strip()
 
 
+class MultiChoiceTestTime(Function):
+    """A test-time loss for an answer to a multiple-choice question: a critic reviews it.
+
+    Args:
+        evaluation_instruction: what the critic should look for (put before the question).
+        engine: engine or name; ``None`` uses the backward engine.
+        system_prompt: the critic's system prompt (default: a strict reviewer that does not
+            solve the question itself).
+
+    Example:
+        >>> from tg_core.engine.fake import FakeEngine
+        >>> loss_fn = MultiChoiceTestTime("Check the reasoning.", engine=FakeEngine(["Step 2 is wrong."]))
+        >>> loss_fn("2+2? A) 3 B) 4", Variable("Answer: A", role_description="answer")).value
+        'Step 2 is wrong.'
+    """
+
+    def __init__(
+        self,
+        evaluation_instruction: str,
+        engine: Any = None,
+        system_prompt: Variable | str | None = None,
+    ) -> None:
+        self.tt_system_prompt = _instruction(
+            system_prompt or load_prompt("test_time_system").text,
+            "system prompt for the test-time evaluation",
+        )
+        escaped = str(evaluation_instruction).replace("{", "{{").replace("}", "}}")
+        self.format_string = load_prompt("test_time_loss").render(instruction=escaped)
+        self.fields: dict[str, Any] = {"prediction": None, "question": None}
+        self.formatted_llm_call = FormattedLLMCall(
+            engine, self.format_string, self.fields, system_prompt=self.tt_system_prompt
+        )
+
+    async def aforward(self, question: str, prediction: Variable) -> Variable:
+        """Review ``prediction`` (the answer to ``question``)."""
+        question_variable = Variable(
+            question, requires_grad=False, role_description="the multiple choice question"
+        )
+        return await self.formatted_llm_call.aforward(
+            {"prediction": prediction, "question": question_variable},
+            response_role_description=f"evaluation of the {prediction.get_role_description()}",
+        )
+
+
 class ImageQALoss(Function):
-    """Judge an answer to a question about an image.
+    """Judge an answer to a question about an image (the text parts labelled by field).
 
     Example:
         >>> from tg_core.engine.fake import FakeEngine
@@ -154,8 +199,13 @@ class ImageQALoss(Function):
 
     async def aforward(self, image: Variable, question: Variable, response: Variable) -> Variable:
         """Evaluate ``response`` to ``question`` about ``image``."""
-        call = MultimodalLLMCall(resolve_engine(self.engine, "ImageQALoss"), self.system_prompt)
+        call = OrderedFieldsMultimodalLLMCall(
+            resolve_engine(self.engine, "ImageQALoss"),
+            ["Evaluation Instruction", "Question", "Image", "Answer"],
+            self.system_prompt,
+        )
+        inputs = {"Evaluation Instruction": self.evaluation_instruction, "Question": question}
         return await call.aforward(
-            [self.evaluation_instruction, image, question, response],
+            {**inputs, "Image": image, "Answer": response},
             response_role_description=f"evaluation of the {response.role_description}",
         )

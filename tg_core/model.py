@@ -6,10 +6,11 @@ from typing import Any
 
 from ._async import run_sync
 from .autograd.llm_call import LLMCall
+from .autograd.module import Module
 from .variable import Variable
 
 
-class BlackboxLLM:
+class BlackboxLLM(Module):
     """A model you call on variables; its system prompt is its parameter.
 
     Args:

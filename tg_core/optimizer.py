@@ -90,6 +90,13 @@ class TextualGradientDescent(Optimizer):
         """Extra checks ``(old, new) -> problem or None`` every proposal must pass (the
         training loop adds its overfit guard here for the length of a run)."""
         start, end = self.new_variable_tags
+        if optimizer_system_prompt:  # TextGrad's {new_variable_start_tag}/{..._end_tag}
+            tags = {"new_variable_start_tag": start, "new_variable_end_tag": end}
+            try:
+                optimizer_system_prompt = optimizer_system_prompt.format(**tags)
+            except (KeyError, IndexError, ValueError):  # other braces: fill only the tags
+                for name, tag in tags.items():
+                    optimizer_system_prompt = optimizer_system_prompt.replace(f"{{{name}}}", tag)
         self.optimizer_system_prompt = optimizer_system_prompt or load_prompt(
             "optimizer_system"
         ).render(start_tag=start, end_tag=end)

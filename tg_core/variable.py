@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ._async import run_sync
 from .errors import UserError
+from .utils.image_utils import read_image_source
 
 if TYPE_CHECKING:
     from .engine.usage import Usage
@@ -44,8 +45,9 @@ class Variable:
     """A value in a textual computation graph: a prompt, an answer, a piece of code, an image.
 
     Args:
-        value: the text (or image bytes).
-        image_path: where an image came from, for display.
+        value: the text (or image bytes); an int becomes its text.
+        image_path: an image file to read as the value, or an image URL kept as the value
+            (sent to the model as an image part); not together with ``value``.
         predecessors: the variables this one was computed from.
         requires_grad: whether feedback should be computed for it.
         role_description: what this text is, in words; every prompt about it uses this.
@@ -62,7 +64,7 @@ class Variable:
 
     def __init__(
         self,
-        value: str | bytes = "",
+        value: str | bytes | int = "",
         image_path: str = "",
         predecessors: Iterable[Variable] | None = None,
         requires_grad: bool = True,
@@ -75,11 +77,20 @@ class Variable:
                 "Variable needs a role_description: a few words saying what the text is, "
                 "e.g. role_description='system prompt of the math tutor'"
             )
+        if type(value) is int:  # TextGrad turns an int (a score, a count) into its text
+            value = str(value)
         if not isinstance(value, (str, bytes)):
             raise UserError(
-                f"Variable value must be str or bytes, got {type(value).__name__}; "
+                f"Variable value must be str, int or bytes, got {type(value).__name__}; "
                 "convert it with str(...) first"
             )
+        if image_path:
+            if value:
+                raise UserError(
+                    "give a Variable either a value or an image_path, not both "
+                    f"(got a value and image_path={image_path!r})"
+                )
+            value = read_image_source(image_path)
         preds: list[Variable] = []
         for p in predecessors or ():
             if not isinstance(p, Variable):

@@ -14,9 +14,10 @@ def test_role_description_is_required_with_a_helpful_message() -> None:
         tg.Variable("x", role_description="")
 
 
-def test_value_must_be_text_or_bytes() -> None:
-    with pytest.raises(UserError, match="str or bytes"):
-        tg.Variable(3, role_description="number")  # type: ignore[arg-type]
+def test_value_must_be_text_int_or_bytes() -> None:
+    for bad in (3.5, None, ["a"], True):
+        with pytest.raises(UserError, match="str, int or bytes"):
+            tg.Variable(bad, role_description="number")  # type: ignore[arg-type]
 
 
 def test_gradients_keep_arrival_order_and_are_not_duplicated() -> None:

@@ -11,6 +11,7 @@ from ..engine.base import agenerate_with
 from ..graph import BackwardContext, is_grad_enabled
 from ..prompts import load_prompt, render
 from ..variable import Variable
+from .module import Module as Module  # TextGrad's path for the Module base class
 
 
 class Function(ABC):

@@ -12,31 +12,42 @@ from ..variable import Variable
 from .function import Function, conversation_text, feedback_text, new_result, send_feedback, show
 
 
-def llm_backward(response: Variable, inputs: list[Variable], conversation: str) -> Any:
-    """The backward function of a model call: feedback to each input from the output's."""
+def llm_backward(
+    response: Variable, inputs: list[Variable], conversation: str, extra: str = ""
+) -> Any:
+    """The backward function of a model call: feedback to each input from the output's.
+
+    ``extra`` (a rendered prompt block) is appended to every feedback request.
+    """
 
     async def grad_fn(ctx: BackwardContext) -> None:
         if ctx.is_objective:
             template = load_prompt("backward_llm_root")
 
             def make(v: Variable) -> str:
-                return template.render(
-                    conversation=conversation,
-                    response_role=response.get_role_description(),
-                    variable=show(v),
-                    role=v.get_role_description(),
+                return (
+                    template.render(
+                        conversation=conversation,
+                        response_role=response.get_role_description(),
+                        variable=show(v),
+                        role=v.get_role_description(),
+                    )
+                    + extra
                 )
         else:
             template = load_prompt("backward_llm_with_gradient")
             feedback = feedback_text(ctx)
 
             def make(v: Variable) -> str:
-                return template.render(
-                    conversation=conversation,
-                    response_role=response.get_role_description(),
-                    feedback=feedback,
-                    variable=show(v),
-                    role=v.get_role_description(),
+                return (
+                    template.render(
+                        conversation=conversation,
+                        response_role=response.get_role_description(),
+                        feedback=feedback,
+                        variable=show(v),
+                        role=v.get_role_description(),
+                    )
+                    + extra
                 )
 
         context = {

@@ -35,18 +35,26 @@ class MultimodalLLMCall(LLMCall):
         """Send every input's value in order (images as image parts) and return the answer."""
         if not inputs or not all(isinstance(v, Variable) for v in inputs):
             raise UserError("MultimodalLLMCall takes a non-empty list of Variables")
-        engine = resolve_engine(self.engine, "MultimodalLLMCall")
-        system = str(self.system_prompt) if self.system_prompt is not None else None
         content = [v.value for v in inputs]
+        return await self._call(inputs, content, response_role_description, generate_kwargs)
+
+    async def _call(
+        self,
+        inputs: list[Variable],
+        content: list[str | bytes],
+        response_role_description: str,
+        generate_kwargs: dict[str, Any],
+    ) -> Variable:
+        """Send ``content`` (built from ``inputs``) and wire the answer to ``inputs``."""
+        engine = resolve_engine(self.engine, type(self).__name__)
+        system = str(self.system_prompt) if self.system_prompt is not None else None
         text = await agenerate_with(engine, content, system_prompt=system, **generate_kwargs)
         preds = list(inputs)
         if self.system_prompt is not None:
             preds.append(self.system_prompt)
         response = new_result(text, preds, response_role_description)
         if response.predecessors:
-            shown = "\n".join(
-                "[image]" if isinstance(v.value, bytes) else str(v.value) for v in inputs
-            )
+            shown = "\n".join("[image]" if isinstance(c, bytes) else str(c) for c in content)
             text_inputs = [v for v in preds if not isinstance(v.value, bytes)]
             conversation = conversation_text(system, shown, text)
             response.set_grad_fn(llm_backward(response, text_inputs, conversation))

@@ -1,6 +1,7 @@
 """Engines: the EngineLM protocol, litellm engine, local model, fakes, cache, usage and budgets."""
 
 from .base import CachedEngine, EngineLM
+from .multimodal import validate_multimodal_engine
 from .registry import (
     backward_engine,
     get_backward_engine,
@@ -24,4 +25,5 @@ __all__ = [
     "resolve_engine",
     "set_backward_engine",
     "track_usage",
+    "validate_multimodal_engine",
 ]

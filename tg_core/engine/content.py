@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
+from ..utils.image_utils import ImageURL
 
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 
@@ -41,8 +42,9 @@ def _is_image_url(item: str) -> bool:
 def content_parts(content: str | Sequence[Any]) -> str | list[dict[str, Any]]:
     """Message content for a chat API: a str stays a str, a list becomes typed parts.
 
-    Bytes and :class:`pathlib.Path` items become inline images, ``http(s)`` URLs ending in an
-    image suffix become image URLs, other strings become text parts.
+    Bytes and :class:`pathlib.Path` items become inline images, an
+    :class:`~tg_core.utils.image_utils.ImageURL` or an ``http(s)`` URL ending in an image
+    suffix becomes an image URL, other strings become text parts.
 
     Example:
         >>> content_parts(["what is this?"])
@@ -58,7 +60,7 @@ def content_parts(content: str | Sequence[Any]) -> str | list[dict[str, Any]]:
             data = bytes(item)
             url = f"data:{image_mime(data)};base64,{base64.b64encode(data).decode('ascii')}"
             parts.append({"type": "image_url", "image_url": {"url": url}})
-        elif isinstance(item, str) and _is_image_url(item):
+        elif isinstance(item, ImageURL) or (isinstance(item, str) and _is_image_url(item)):
             parts.append({"type": "image_url", "image_url": {"url": item}})
         elif isinstance(item, str):
             parts.append({"type": "text", "text": item})

@@ -62,6 +62,9 @@ def get_engine(engine_name: str, cache: Any = True, **kwargs: Any) -> EngineLM:
         **kwargs: passed to :class:`~tg_core.engine.litellm_engine.LiteLLMEngine`
             (``api_base``, ``api_key``, ``temperature``, ``max_tokens`` ...).
 
+    Raises:
+        UserError: no provider serves the model (the message lists the names that work).
+
     Example:
         >>> get_engine("openai/gpt-4o-mini", cache=False).model_string
         'openai/gpt-4o-mini'
@@ -81,8 +84,10 @@ def get_engine(engine_name: str, cache: Any = True, **kwargs: Any) -> EngineLM:
 
         return LocalEngine(cache=cache, **kwargs)
     from .litellm_engine import LiteLLMEngine
+    from .model_names import check_routable, expand_shortcut
 
-    return LiteLLMEngine(litellm_model_name(name), cache=cache, **kwargs)
+    model = check_routable(litellm_model_name(expand_shortcut(name)), kwargs)
+    return LiteLLMEngine(model, cache=cache, **kwargs)
 
 
 def as_engine(engine: EngineLM | str | Any) -> Any:
@@ -94,11 +99,17 @@ def as_engine(engine: EngineLM | str | Any) -> Any:
     return engine
 
 
-def set_backward_engine(engine: EngineLM | str, override: bool = False) -> None:
+def set_backward_engine(engine: EngineLM | str, override: bool = False, **kwargs: Any) -> None:
     """Set the process-wide engine for losses, backward passes and optimizers.
 
+    Args:
+        engine: an engine, or a name for :func:`get_engine`.
+        override: replace an engine set before.
+        **kwargs: passed to :func:`get_engine` with a name (``temperature``, ``api_base`` ...).
+
     Raises:
-        UserError: one is already set and ``override`` is False.
+        UserError: one is already set and ``override`` is False, or ``kwargs`` came with an
+            engine object (they only configure an engine made from a name).
 
     Example:
         >>> set_backward_engine("fake", override=True)
@@ -106,7 +117,14 @@ def set_backward_engine(engine: EngineLM | str, override: bool = False) -> None:
     global _PROCESS_BACKWARD
     if _PROCESS_BACKWARD is not None and not override:
         raise UserError("a backward engine is already set; pass override=True to replace it")
-    _PROCESS_BACKWARD = as_engine(engine)
+    if kwargs and not isinstance(engine, str):
+        raise UserError(
+            f"set_backward_engine got settings {sorted(kwargs)} with an engine object; "
+            "pass them to the engine you built, or give an engine name instead"
+        )
+    _PROCESS_BACKWARD = (
+        get_engine(engine, **kwargs) if isinstance(engine, str) else as_engine(engine)
+    )
 
 
 def get_backward_engine() -> EngineLM | None:

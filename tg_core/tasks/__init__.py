@@ -8,8 +8,12 @@ from ..autograd.string_based import StringBasedFunction
 from ..errors import UserError
 from .answers import integers_match, parse_integer_answer, sorted_words_match
 from .bbh_tasks import BBH_TASKS, BBHTask
+from .dataloader import DataLoader
 from .datasets import Dataset, PathLike, load_bbh, load_gsm8k_dspy
 from .forms import IntegerForm
+from .instance import load_extra_task, load_instance_task
+from .leetcode import LeetCodeHardEval
+from .mmlu import MMLU, MMLUInstanceDataset
 from .object_counting_generator import generate_object_counting
 from .scoring import Scorer, bbh_scorer, eval_function
 
@@ -43,11 +47,17 @@ def load_task(
         ...
         tg_core.errors.UserError: unknown task 'nope'...
     """
+    extra = load_extra_task(task_name, evaluation_api, data_dir=data_dir, **kwargs)
+    if extra is not None:
+        return extra
     if task_name == "GSM8K_DSPy":
         splits = [load_gsm8k_dspy(s, data_dir) for s in ("train", "val", "test")]
         return splits[0], splits[1], splits[2], eval_function(Scorer(task_name, IntegerForm()))
     if task_name not in TASKS:
-        raise UserError(f"unknown task {task_name!r}; known: {', '.join(TASKS)}")
+        raise UserError(
+            f"unknown task {task_name!r}; known: {', '.join(TASKS)}, MMLU_<subject>, and "
+            "TextGrad's instance tasks through load_instance_task"
+        )
     task = task_name.removeprefix("BBH_")
     splits = [load_bbh(task, s, data_dir) for s in ("train", "val", "test")]
     return splits[0], splits[1], splits[2], eval_function(bbh_scorer(task))
@@ -55,13 +65,19 @@ def load_task(
 
 __all__ = [
     "BBH_TASKS",
+    "MMLU",
     "TASKS",
     "BBHTask",
+    "DataLoader",
     "Dataset",
+    "LeetCodeHardEval",
+    "MMLUInstanceDataset",
     "Scorer",
     "bbh_scorer",
     "generate_object_counting",
     "integers_match",
+    "load_extra_task",
+    "load_instance_task",
     "load_task",
     "parse_integer_answer",
     "sorted_words_match",

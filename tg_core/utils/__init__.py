@@ -1,0 +1,1 @@
+"""Small helpers kept at TextGrad's ``utils`` path (images)."""
