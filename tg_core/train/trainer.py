@@ -348,7 +348,7 @@ class Trainer:
     ) -> StepRecord:
         """A step record with the usage spent since ``before``."""
         proposals = [
-            Proposal(u.index, u.role, u.old, u.new, u.status, u.reason, u.feedback)
+            Proposal(u.index, u.role, u.old, u.new, u.status, u.reason, u.feedback, u.refused)
             for u in (report.updates if report else [])
         ]
         return StepRecord(
@@ -398,7 +398,9 @@ class Trainer:
         failed = len(results) - len(samples)
 
         def rec(**kw: Any) -> StepRecord:
-            return self.record(step, epoch, batch, before, started, failed, **kw)
+            r = self.record(step, epoch, batch, before, started, failed, **kw)
+            r.start_values = list(start_values)
+            return r
 
         if not samples:
             first = next(r for r in results if isinstance(r, BaseException))
