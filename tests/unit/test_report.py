@@ -121,6 +121,10 @@ def test_word_diff_marks_insertions_and_deletions_and_escapes() -> None:
     assert diff.startswith("Count ") and "<del>" in diff and "<ins>" in diff
     assert "&lt;item&gt;" in diff and "<item>" not in diff
     assert word_diff_html("same", "same") == "same"
+    appended = word_diff_html("Answer the question.", "Answer the question.\nList items.")
+    assert appended == "Answer the question.<ins>\nList items.</ins>"
+    rewrite = word_diff_html("Answer the question.", "Guess the usual answer.")
+    assert rewrite == "<del>Answer the question.</del><ins>Guess the usual answer.</ins>"
 
 
 def test_the_graph_is_layered_with_arrowheads_and_whole_words() -> None:

@@ -9,16 +9,31 @@ from html import escape
 _TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
 
 
+def _words(tokens: list[str]) -> int:
+    return sum(1 for t in tokens if t[:1].isalnum() or t[:1] == "_")
+
+
+def _kept_words(matcher: difflib.SequenceMatcher[str], old: list[str], new: list[str]) -> int:
+    """Words the two texts share in runs of two words or more, or at their start or end
+    (a lone common word such as "the" in the middle of a rewrite does not count)."""
+    kept = 0
+    for a, b, size in matcher.get_matching_blocks():
+        words = _words(old[a : a + size])
+        edge = (a == b == 0) or (a + size == len(old) and b + size == len(new))
+        kept += words if size and (words >= 2 or edge) else 0
+    return kept
+
+
 def _segments(before: str, after: str) -> list[tuple[str, str, str]]:
     """(kind, old text, new text) runs; kind is ``equal`` or ``change``.
 
     A short common run (one word at most) between two changes joins them, and two texts
-    with little in common are one change, so a rewritten sentence reads as one deletion
-    and one insertion rather than word-by-word flicker.
+    sharing under a third of the shorter one's words are one change, so a rewritten
+    sentence reads as one deletion and one insertion rather than word-by-word flicker.
     """
     old, new = _TOKENS.findall(before), _TOKENS.findall(after)
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    if matcher.ratio() < 0.4:
+    if _kept_words(matcher, old, new) * 3 < min(_words(old), _words(new)):  # a rewrite
         return [("change", before, after)]
     runs: list[tuple[str, str, str]] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
