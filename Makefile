@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 SHARED_DATA := $(wildcard ../shared/data)
 DATA_FLAG := $(if $(SHARED_DATA),--data-dir $(SHARED_DATA),)
 
-.PHONY: install demo test lint typecheck unit integration bench bench-quick local-start local-stop clean
+.PHONY: install chromium demo test lint typecheck unit integration bench bench-quick local-start local-stop clean
 
 # llama-cpp-python compiles llama.cpp for the building CPU by default, and pip's wheel cache
 # hands that build to any machine later: built instead for a fixed, common instruction set
@@ -27,7 +27,22 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) chromium
+
+## Chromium renders the run report in a browser test; installed with apt-get in CI, or when
+## it is missing and we are root. Anyone else gets a message and the test is skipped.
+chromium:
+	@if [ "$$CI" != true ] && [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "chromium: no apt-get here; the report's browser test will be skipped"; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif [ "$$CI" = true ] && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else echo "chromium: not root, not installed; the report's browser test will be skipped"; \
+		exit 0; fi; \
+	echo "chromium: installing Debian's chromium with apt-get (for the report's browser test)"; \
+	$$sudo apt-get update -qq >/dev/null && \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	{ echo "chromium: apt-get could not install it"; [ "$$CI" != true ]; }
 
 ## The main job: a real optimization on the embedded local model (no API key).
 demo: install

@@ -237,6 +237,7 @@ class TextualGradientDescent(Optimizer):
             try:
                 parsed = parse_proposal(answer, start, end, structured=schema is not None)
                 value = f"{old.rstrip()}\n{parsed.strip()}" if operator == "edit" else parsed
+                update.refused = value
                 self._validate(param, value)
             except ProposalError as exc:
                 update.reason = str(exc)
@@ -256,7 +257,7 @@ class TextualGradientDescent(Optimizer):
                 continue
             update.new = value
             update.status = "updated" if value != old else "unchanged"
-            update.reason = ""
+            update.reason = update.refused = ""
             return update
         return update
 
@@ -353,7 +354,8 @@ class TextualGradientDescent(Optimizer):
         try:
             param.set_value(update.new)
         except ProposalError as exc:
-            update.status, update.reason, update.new = "rejected", str(exc), update.old
+            update.status, update.reason, update.refused = "rejected", str(exc), update.new
+            update.new = update.old
             return
         if self.verbose:
             print(f"TextualGradientDescent updated {update.role!r}:\n{update.new}")

@@ -21,7 +21,8 @@ class ParamUpdate:
 
     ``status`` is ``updated``, ``unchanged`` (the proposal equalled the old value),
     ``rejected`` (no usable proposal: old value kept), ``error`` (the call failed: old value
-    kept) or ``skipped`` (no feedback).
+    kept) or ``skipped`` (no feedback). ``refused`` is the last proposed text that a check,
+    a constraint or the binding refused, kept for reports ("" when none was).
     """
 
     index: int
@@ -33,6 +34,7 @@ class ParamUpdate:
     attempts: int = 0
     feedback: str = ""
     prompt_ids: list[str] = field(default_factory=list)
+    refused: str = ""
 
 
 @dataclass

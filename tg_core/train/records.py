@@ -20,6 +20,7 @@ class Proposal:
     status: str
     reason: str = ""
     feedback: str = ""
+    refused: str = ""
 
 
 @dataclass
@@ -29,7 +30,8 @@ class CandidateRecord:
     ``status`` is ``kept`` (it passed validation), ``refused`` (no usable proposal, a
     constraint, the binding or the overfit guard refused it), ``screened out`` (another
     candidate did better on the minibatch, or it did worse than its parent), or ``undone``
-    (validation did not keep it).
+    (validation did not keep it). ``refused`` holds, per parameter, the text a check
+    refused ("" where none was), so a refused candidate's proposal can still be read.
 
     Example:
         >>> CandidateRecord(0, "edit", ["Count twice."], "kept").status
@@ -47,6 +49,7 @@ class CandidateRecord:
     val_score: float | None = None
     val_n: int = 0
     pool_id: int | None = None
+    refused: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -56,7 +59,8 @@ class StepRecord:
     ``accepted`` is True when the step's changes were kept; ``val_score`` is the validation
     score after the step's proposal (None when nothing changed or no validation ran);
     ``train_score`` is the minibatch score of the values the step started from, when known.
-    A searching step lists its ``candidates`` and the pool id of its ``parent``.
+    A searching step lists its ``candidates`` and the pool id of its ``parent``;
+    ``start_values`` are the values the step started from (its parent's).
     """
 
     step: int
@@ -74,6 +78,7 @@ class StepRecord:
     candidates: list[CandidateRecord] = field(default_factory=list)
     parent: int | None = None
     val_n: int = 0
+    start_values: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""

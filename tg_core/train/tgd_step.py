@@ -31,7 +31,9 @@ async def tgd_step(trainer: Trainer, step: int) -> StepRecord:
     failed = len(results) - len(samples)
 
     def rec(**kw: Any) -> StepRecord:
-        return trainer.record(step, epoch, batch, before, started, failed, **kw)
+        r = trainer.record(step, epoch, batch, before, started, failed, **kw)
+        r.start_values = list(start_values)
+        return r
 
     if not samples:
         first = next(r for r in results if isinstance(r, BaseException))

@@ -335,7 +335,7 @@ class Trainer:
     ) -> StepRecord:
         """A step record with the usage spent since ``before``."""
         proposals = [
-            Proposal(u.index, u.role, u.old, u.new, u.status, u.reason, u.feedback)
+            Proposal(u.index, u.role, u.old, u.new, u.status, u.reason, u.feedback, u.refused)
             for u in (report.updates if report else [])
         ]
         return StepRecord(

@@ -66,6 +66,7 @@ async def _propose(trainer: Trainer, opt: TextualGradientDescent, j: int) -> Can
         problem = opt.check_value(target, value, guarded=False)
         if problem:
             cand.reason = problem
+            cand.refused = [value if i == target else "" for i in range(len(start))]
             return cand
         cand.values[target], cand.status = value, "proposed"
         return cand
@@ -88,6 +89,9 @@ async def _propose(trainer: Trainer, opt: TextualGradientDescent, j: int) -> Can
             cand.values[i] = u.new
         elif u.reason:
             reasons.append(f"{u.role}: {u.reason}")
+        if u.refused:
+            cand.refused = cand.refused or [""] * len(start)
+            cand.refused[i] = u.refused
     if cand.values != start:
         cand.status = "proposed"
     else:
@@ -136,7 +140,7 @@ async def search_step(trainer: Trainer, step: int) -> StepRecord:
 
     def rec(**kw: Any) -> StepRecord:
         r = trainer.record(step, epoch, batch, before, started, failed, **kw)
-        r.parent = parent_id
+        r.parent, r.start_values = parent_id, list(parent_values)
         return r
 
     try:
