@@ -6,8 +6,7 @@ import threading
 import weakref
 from typing import Any
 
-from tg_core.errors import BindingRejected
-from tg_core.variable import Variable
+from tg_core.extend import BindingRejected, Variable
 
 from .errors import DSPyAdapterError
 

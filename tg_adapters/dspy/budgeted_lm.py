@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import dspy
 
-from tg_core.engine.content import content_text
-from tg_core.engine.usage import Reservation, estimate_tokens
+from tg_core.extend import CallHold, content_text
 
 from .lm_usage import call_usage
 
@@ -107,61 +105,48 @@ class BudgetedLM(dspy.BaseLM):  # type: ignore[misc]
         """The wrapped LM's answer."""
         return set(self.inner.supported_params)
 
-    def _hold(self, prompt: Any, messages: Any, kwargs: dict[str, Any]) -> Reservation:
+    def _hold(self, prompt: Any, messages: Any, kwargs: dict[str, Any]) -> CallHold:
         max_tokens = kwargs.get("max_tokens") or self.kwargs.get("max_tokens") or 0
-        return Reservation(estimate_tokens(_request_text(prompt, messages)) + int(max_tokens))
+        return CallHold(_request_text(prompt, messages), int(max_tokens))
 
-    def _settle(
-        self, reservation: Reservation, started: float, prompt: Any, messages: Any, outputs: Any
-    ) -> None:
-        latency = time.perf_counter() - started
+    def _settle(self, hold: CallHold, outputs: Any) -> None:
         if outputs is None:
-            reservation.settle(
-                prompt_tokens=0, completion_tokens=0, cost_usd=0.0, latency_s=latency, failed=True
-            )
+            hold.failed()
             return
         used = call_usage(self.inner, outputs)
-        if used is not None and used.cache_hit:
-            reservation.settle(
-                prompt_tokens=0, completion_tokens=0, cost_usd=0.0, latency_s=0.0, cached=True
+        if used is None:
+            hold.succeeded(_answer_text(outputs))
+        elif used.cache_hit:
+            hold.cached()
+        else:
+            hold.succeeded(
+                _answer_text(outputs),
+                prompt_tokens=used.prompt_tokens,
+                completion_tokens=used.completion_tokens,
+                cost_usd=used.cost_usd,
             )
-            return
-        prompt_tokens = used.prompt_tokens if used else None
-        completion_tokens = used.completion_tokens if used else None
-        reservation.settle(
-            prompt_tokens=prompt_tokens
-            if prompt_tokens is not None
-            else estimate_tokens(_request_text(prompt, messages)),
-            completion_tokens=completion_tokens
-            if completion_tokens is not None
-            else estimate_tokens(_answer_text(outputs)),
-            cost_usd=used.cost_usd if used else None,
-            latency_s=latency,
-        )
 
     def __call__(self, prompt: Any = None, *, messages: Any = None, **kwargs: Any) -> Any:
         """Call the wrapped LM under the budgets."""
-        reservation = self._hold(prompt, messages, kwargs)
-        started = time.perf_counter()
+        hold = self._hold(prompt, messages, kwargs)
         outputs = None
         try:
             with _marked_for(self.inner, self, messages):
                 outputs = self.inner(prompt, messages=messages, **kwargs)
             return outputs
         finally:
-            self._settle(reservation, started, prompt, messages, outputs)
+            self._settle(hold, outputs)
 
     async def acall(self, prompt: Any = None, *, messages: Any = None, **kwargs: Any) -> Any:
         """Async :meth:`__call__`."""
-        reservation = self._hold(prompt, messages, kwargs)
-        started = time.perf_counter()
+        hold = self._hold(prompt, messages, kwargs)
         outputs = None
         try:
             with _marked_for(self.inner, self, messages):
                 outputs = await self.inner.acall(prompt, messages=messages, **kwargs)
             return outputs
         finally:
-            self._settle(reservation, started, prompt, messages, outputs)
+            self._settle(hold, outputs)
 
     def copy(self, **kwargs: Any) -> BudgetedLM:
         """A wrapper around a copy of the wrapped LM."""

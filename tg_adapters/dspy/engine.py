@@ -8,10 +8,8 @@ import inspect
 from collections.abc import Iterator
 from typing import Any
 
-from tg_core.engine.base import Answer, EngineLM, EngineRequest
-from tg_core.engine.registry import as_engine as core_as_engine
-from tg_core.engine.workers import run_in_worker
-from tg_core.errors import EngineError, TgCoreError
+from tg_core.extend import Answer, EngineError, EngineLM, EngineRequest, TgCoreError, run_in_worker
+from tg_core.extend import as_engine as core_as_engine
 
 from .errors import DSPyAdapterError
 from .lm_usage import call_usage

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tg_core.errors import TgCoreError, UserError
+from tg_core.extend import TgCoreError, UserError
 
 
 class DSPyAdapterError(UserError):

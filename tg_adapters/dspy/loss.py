@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tg_core.graph import BackwardContext
-from tg_core.variable import Variable
+from tg_core.extend import BackwardContext, Variable
 
 from .errors import ExampleFailed, NotRecordedError
 from .metric import MetricOutcome

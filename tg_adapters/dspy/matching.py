@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from tg_core.variable import Variable
+from tg_core.extend import Variable
 
 from .nodes import as_text
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tg_core.autograd.function import conversation_text
+from tg_core.extend import conversation_text
 
 
 def as_text(value: Any) -> str:

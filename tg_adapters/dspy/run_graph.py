@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tg_core.autograd.llm_call import llm_backward
-from tg_core.autograd.reduce_ops import pass_through
-from tg_core.variable import Variable
+from tg_core.extend import Variable, llm_backward, pass_through
 
 from .bindings import instruction_variable, known_prefix_variables
 from .matching import MIN_CONTAINED_CHARS, Produced, find_sources

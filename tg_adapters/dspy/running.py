@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tg_core.engine.workers import run_in_worker
-from tg_core.errors import BudgetExceeded
+from tg_core.extend import BudgetExceeded, run_in_worker
 
 from .errors import DSPyAdapterError, NotRecordedError
 from .metric import Metric, MetricOutcome, call_metric

@@ -5,8 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from tg_core.autograd.reduce_ops import pass_through
-from tg_core.variable import Variable
+from tg_core.extend import Variable, pass_through
 
 from .errors import NotRecordedError
 from .matching import MIN_CONTAINED_CHARS

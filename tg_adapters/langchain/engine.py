@@ -8,12 +8,16 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from tg_core import EngineLM
-from tg_core.engine.base import Answer, EngineRequest
-from tg_core.engine.content import content_parts
-from tg_core.engine.provider_errors import to_engine_error
-from tg_core.engine.registry import as_engine
-from tg_core.errors import TgCoreError, UserError
+from tg_core.extend import (
+    Answer,
+    EngineLM,
+    EngineRequest,
+    TgCoreError,
+    UserError,
+    as_engine,
+    content_parts,
+    to_engine_error,
+)
 
 from .values import message_text
 

@@ -17,7 +17,7 @@ from langchain_core.outputs import ChatGeneration, LLMResult
 from langchain_core.prompt_values import ChatPromptValue
 from langchain_core.prompts import BasePromptTemplate, ChatPromptTemplate, MessagesPlaceholder
 
-from tg_core import Variable
+from tg_core.extend import Variable
 
 from .nodes import model_call, pass_through, unique
 from .params import MARK_KEY, PromptEntry, lookup

@@ -7,9 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tg_core import Variable
-from tg_core.errors import UserError
-from tg_core.graph import BackwardContext
+from tg_core.extend import BackwardContext, UserError, Variable
 
 from .values import text_of
 

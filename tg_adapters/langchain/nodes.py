@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tg_core import Variable
-from tg_core.autograd.function import conversation_text
-from tg_core.autograd.llm_call import llm_backward
-from tg_core.autograd.reduce_ops import pass_through as core_pass_through
-from tg_core.graph import is_grad_enabled
+from tg_core.extend import Variable, conversation_text, is_grad_enabled, llm_backward
+from tg_core.extend import pass_through as core_pass_through
 
 
 def unique(variables: Sequence[Variable | None]) -> list[Variable]:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
 
-from tg_core.engine.usage import Reservation, estimate_tokens
+from tg_core.extend import CallHold
 
 
 def _text_of(messages: list[list[Any]]) -> str:
@@ -48,34 +47,28 @@ class UsageCallbackHandler(BaseCallbackHandler):
     def __init__(self) -> None:
         super().__init__()
         self._lock = threading.Lock()
-        self._held: dict[UUID, tuple[Reservation, float, str]] = {}
+        self._held: dict[UUID, CallHold] = {}
 
     def _hold(self, run_id: UUID, text: str, kwargs: dict[str, Any]) -> None:
         params = kwargs.get("invocation_params") or {}
         max_tokens = params.get("max_tokens") or params.get("max_completion_tokens") or 0
-        reservation = Reservation(estimate_tokens(text) + int(max_tokens))
+        hold = CallHold(text, int(max_tokens))
         with self._lock:
-            self._held[run_id] = (reservation, time.perf_counter(), text)
+            self._held[run_id] = hold
 
     def _settle(self, run_id: UUID, response: Any = None, failed: bool = False) -> None:
         with self._lock:
-            held = self._held.pop(run_id, None)
-        if held is None:
+            hold = self._held.pop(run_id, None)
+        if hold is None:
             return
-        reservation, started, text = held
         prompt, completion = _tokens(response) if response is not None else (None, None)
+        if failed:
+            hold.failed(prompt_tokens=prompt, completion_tokens=completion)
+            return
         answer = ""
         if response is not None and getattr(response, "generations", None):
             answer = "".join(getattr(g, "text", "") for g in response.generations[0])
-        reservation.settle(
-            prompt_tokens=prompt
-            if prompt is not None
-            else (0 if failed else estimate_tokens(text)),
-            completion_tokens=completion if completion is not None else estimate_tokens(answer),
-            cost_usd=0.0 if failed else None,
-            latency_s=time.perf_counter() - started,
-            failed=failed,
-        )
+        hold.succeeded(answer, prompt_tokens=prompt, completion_tokens=completion)
 
     def on_chat_model_start(
         self, serialized: Any, messages: list[list[Any]], *, run_id: UUID, **kwargs: Any
