@@ -10,6 +10,7 @@ from typing import Any
 
 from .errors import UserError
 from .train.checkpoint import load_checkpoint, scrub
+from .visualize import mermaid_source
 
 
 def _svg_curve(history: list[dict[str, Any]], initial: float | None) -> str:
@@ -194,11 +195,9 @@ def render_markdown(data: dict[str, Any]) -> str:
         lines += ["", "Final value:", "", "```", param["final"], "```"]
     graph = data.get("graph") or {}
     if graph.get("nodes"):
-        lines += ["", "## One recorded graph", "", "```mermaid", "flowchart LR"]
-        lines += [
-            f'  n{n[0]}["{str(n[1])[:40].replace(chr(34), chr(39))}"]' for n in graph["nodes"]
-        ]
-        lines += [f"  n{a} --> n{b}" for a, b in graph["edges"]] + ["```"]
+        labels = ((n[0], str(n[1])[:40]) for n in graph["nodes"])
+        source = mermaid_source(labels, graph["edges"])
+        lines += ["", "## One recorded graph", "", "```mermaid", source, "```"]
     return "\n".join(lines) + "\n"
 
 
