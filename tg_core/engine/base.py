@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Self
 
 from .._async import run_sync
+from ..errors import UserError
 from .cache import ResponseCache, cache_key
 from .content import content_parts, content_text
 from .guard import guarded_attempt, report_usage
@@ -267,7 +268,10 @@ async def agenerate_with(
         return str(await agen(prompt, system_prompt=system_prompt, **kwargs))
     gen = getattr(engine, "generate", None)
     if gen is None:
-        raise TypeError(f"{engine!r} is not an engine: it has neither agenerate nor generate")
+        raise UserError(
+            f"{engine!r} is not an engine: it has neither agenerate nor generate; "
+            "pass an EngineLM or an engine name"
+        )
     text = content_text(prompt) + (system_prompt or "")
 
     async def attempt() -> str:
