@@ -19,6 +19,8 @@ budgets with :class:`CallHold` before it starts and settle it with what it used.
 **Graphs.** Wire recorded runs into :class:`Variable` nodes: :func:`llm_backward` for a model
 call (its text written out by :func:`conversation_text`), :func:`pass_through` for steps
 without a model; a :class:`Binding` links a parameter to the framework object storing it.
+Text shown to a model comes from template files in ``tg_core/prompts``, filled in by
+:func:`render`.
 
 **Async.** The real code is async; :func:`run_sync` gives sync names (also inside a running
 loop) and :func:`run_in_worker` runs blocking framework code without blocking the loop.
@@ -57,6 +59,7 @@ from .errors import (
     UserError,
 )
 from .graph import BackwardContext, is_grad_enabled
+from .prompts import render
 from .variable import Binding, Variable
 
 __all__ = [
@@ -82,6 +85,7 @@ __all__ = [
     "is_grad_enabled",
     "llm_backward",
     "pass_through",
+    "render",
     "report_usage",
     "resolve_engine",
     "run_in_worker",

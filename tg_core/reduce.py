@@ -63,6 +63,7 @@ async def areduce_texts(
     """
     limit = budget or gradient_token_budget()
     prompt = load_prompt("reduce_feedback")
+    item = load_prompt("feedback_numbered")
     rounds = 0
     while sum(estimate_tokens(t) for t in texts) > limit and len(texts) > 1:
         if rounds >= _MAX_ROUNDS:
@@ -74,7 +75,7 @@ async def areduce_texts(
             if len(group) == 1:
                 return group[0]
             items = "\n\n".join(
-                f"<FEEDBACK_{i + 1}>\n{t}\n</FEEDBACK_{i + 1}>" for i, t in enumerate(group)
+                item.render(number=str(i + 1), feedback=t) for i, t in enumerate(group)
             )
             content = prompt.render(
                 count=str(len(group)), role=role, items=items, max_words=str(words)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tg_core.extend import BackwardContext, Variable
+from tg_core.extend import BackwardContext, Variable, render
 
 from .errors import ExampleFailed, NotRecordedError
 from .metric import MetricOutcome
@@ -98,10 +98,7 @@ def feedback_loss(text: str, outputs: list[Variable], conversation: str) -> Vari
 def _conversation(tape: Tape) -> str:
     shown_in = _show(tape.inputs)
     shown_out = _show(_fields(tape.prediction)) if tape.prediction is not None else "(none)"
-    return (
-        f"<PROGRAM_INPUT>\n{shown_in}\n</PROGRAM_INPUT>\n"
-        f"<PROGRAM_OUTPUT>\n{shown_out}\n</PROGRAM_OUTPUT>"
-    )
+    return render("program_run", inputs=shown_in, outputs=shown_out)
 
 
 def metric_loss(
