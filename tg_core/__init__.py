@@ -35,7 +35,7 @@ from .loss import ImageQALoss, MultiFieldEvaluation, MultiFieldTokenParsedEvalua
 from .model import BlackboxLLM
 from .optimizer import TGD, TextualGradientDescent, TextualGradientDescentwithMomentum
 from .optimizer_base import Optimizer, ParamUpdate, StepReport
-from .reduce import set_gradient_token_budget
+from .reduce import gradient_budget, set_gradient_token_budget
 from .variable import Variable
 
 logger = logging.getLogger("tg_core")
@@ -73,6 +73,7 @@ __all__ = [
     "concurrency",
     "get_backward_engine",
     "get_engine",
+    "gradient_budget",
     "logger",
     "no_grad",
     "override_engines",

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .engine.base import agenerate_with
@@ -13,24 +16,64 @@ from .prompts import load_prompt
 if TYPE_CHECKING:
     from .variable import Variable
 
-_BUDGET = {"tokens": 3000}
+_DEFAULT_TOKENS = 3000
+_MIN_TOKENS = 100
 _MAX_ROUNDS = 4
+
+_process_tokens = _DEFAULT_TOKENS
+_SCOPED: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "tg_core_gradient_token_budget", default=None
+)
+
+
+def _checked(tokens: int) -> int:
+    if tokens < _MIN_TOKENS:
+        raise UserError(f"gradient token budget must be >= {_MIN_TOKENS}, got {tokens}")
+    return tokens
 
 
 def set_gradient_token_budget(tokens: int) -> None:
     """Set how many tokens of feedback one variable may pass on before it is merged.
 
+    This is the process default (3000 to start with); :func:`gradient_budget` overrides it
+    inside a block.
+
     Example:
         >>> set_gradient_token_budget(3000)
     """
-    if tokens < 100:
-        raise UserError(f"gradient token budget must be >= 100, got {tokens}")
-    _BUDGET["tokens"] = tokens
+    global _process_tokens
+    _process_tokens = _checked(tokens)
 
 
 def gradient_token_budget() -> int:
-    """The current feedback budget per variable, in tokens."""
-    return _BUDGET["tokens"]
+    """The feedback budget per variable in force here, in tokens: the scope's, else the default.
+
+    Example:
+        >>> with gradient_budget(500):
+        ...     gradient_token_budget()
+        500
+    """
+    scoped = _SCOPED.get()
+    return scoped if scoped is not None else _process_tokens
+
+
+@contextlib.contextmanager
+def gradient_budget(tokens: int) -> Iterator[int]:
+    """Use a feedback budget of ``tokens`` per variable inside the block (this task only).
+
+    Backward passes started inside the block use it, however many run at once elsewhere
+    with other budgets; the process default is left as it is.
+
+    Example:
+        >>> with gradient_budget(1500) as tokens:
+        ...     tokens == gradient_token_budget()
+        True
+    """
+    token = _SCOPED.set(_checked(tokens))
+    try:
+        yield tokens
+    finally:
+        _SCOPED.reset(token)
 
 
 def _groups(texts: list[str], budget: int) -> list[list[str]]:
