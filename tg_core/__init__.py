@@ -37,6 +37,7 @@ from .optimizer import TGD, TextualGradientDescent, TextualGradientDescentwithMo
 from .optimizer_base import Optimizer, ParamUpdate, StepReport
 from .reduce import gradient_budget, set_gradient_token_budget
 from .variable import Variable
+from .visualize import GraphView
 
 logger = logging.getLogger("tg_core")
 logger.addHandler(logging.NullHandler())
@@ -52,6 +53,7 @@ __all__ = [
     "BudgetExceeded",
     "EngineError",
     "EngineLM",
+    "GraphView",
     "ImageQALoss",
     "MultiFieldEvaluation",
     "MultiFieldTokenParsedEvaluation",

@@ -6,15 +6,13 @@ import asyncio
 import contextlib
 import contextvars
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .engine.base import agenerate_with
 from .engine.usage import estimate_tokens
 from .errors import UserError
 from .prompts import load_prompt
-
-if TYPE_CHECKING:
-    from .variable import Variable
+from .variable import Variable
 
 _DEFAULT_TOKENS = 3000
 _MIN_TOKENS = 100
@@ -137,8 +135,6 @@ async def areduce_gradients(
     texts = [str(g.value) for g in gradients]
     if sum(estimate_tokens(t) for t in texts) <= gradient_token_budget() or len(texts) < 2:
         return gradients
-    from .variable import Variable
-
     merged = await areduce_texts(texts, variable.get_role_description(), engine)
     return [
         Variable(

@@ -5,12 +5,9 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from .graph import topological_order
-
-if TYPE_CHECKING:
-    from .variable import Variable
+from .variable import OPERATIONS, Variable
 
 
 def mermaid_source(nodes: Iterable[tuple[int, str]], edges: Iterable[Sequence[int]]) -> str:
@@ -100,3 +97,6 @@ class GraphView:
 
     def _repr_markdown_(self) -> str:
         return "```mermaid\n" + self.to_mermaid() + "\n```"
+
+
+OPERATIONS.graph_view = GraphView.of
