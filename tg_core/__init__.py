@@ -39,8 +39,9 @@ from .loss import ImageQALoss, MultiFieldEvaluation, MultiFieldTokenParsedEvalua
 from .model import BlackboxLLM
 from .optimizer import TGD, TextualGradientDescent, TextualGradientDescentwithMomentum
 from .optimizer_base import Optimizer, ParamUpdate, StepReport
-from .reduce import set_gradient_token_budget
+from .reduce import gradient_budget, set_gradient_token_budget
 from .variable import Variable
+from .visualize import GraphView
 
 # TextGrad's ``optimizer`` is a package (``textgrad.optimizer.optimizer`` ...); tg_core's is a
 # module, given a search path so the same submodule imports work.
@@ -61,6 +62,7 @@ __all__ = [
     "CustomJsonFormatter",
     "EngineError",
     "EngineLM",
+    "GraphView",
     "ImageQALoss",
     "MultiFieldEvaluation",
     "MultiFieldTokenParsedEvaluation",
@@ -83,6 +85,7 @@ __all__ = [
     "concurrency",
     "get_backward_engine",
     "get_engine",
+    "gradient_budget",
     "logger",
     "no_grad",
     "override_engines",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .prompts import render
+
 if TYPE_CHECKING:
     from .variable import Variable
 
@@ -17,14 +19,14 @@ def gradient_with_context(gradient: Variable, context: dict[str, Any] | None) ->
         >>> gradient_with_context(g, None)
         '<FEEDBACK>too long</FEEDBACK>'
     """
-    feedback = f"<FEEDBACK>{gradient.value!s}</FEEDBACK>"
-    if not context:
-        return feedback
+    feedback = str(gradient.value)
+    context = context or {}
     conversation = context.get("conversation")
-    response_role = context.get("response_role", "output")
     if conversation is None:
-        return feedback
-    return (
-        f"<USED_IN>\n{conversation}\n</USED_IN>\n"
-        f"Feedback on how it should change to improve the {response_role}:\n{feedback}"
+        return render("feedback_item", feedback=feedback)
+    return render(
+        "feedback_in_context",
+        conversation=str(conversation),
+        response_role=str(context.get("response_role", "output")),
+        feedback=feedback,
     )

@@ -7,15 +7,14 @@ import contextlib
 import contextvars
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .engine.limits import current_limiter
 from .engine.registry import resolve_engine
 from .engine.usage import Usage, track_usage
 from .errors import BudgetExceeded, TgCoreError
-
-if TYPE_CHECKING:
-    from .variable import Variable
+from .reduce import areduce_gradients
+from .variable import OPERATIONS, Variable
 
 _GRAD_ENABLED: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "tg_core_grad_enabled", default=True
@@ -120,8 +119,6 @@ async def abackward(root: Variable, engine: Any = None) -> Usage:
         BudgetExceeded: a budget stopped the pass (gradients computed so far are kept).
         BackwardError: some calls failed (the others' gradients are kept).
     """
-    from .reduce import areduce_gradients
-
     backward_engine = resolve_engine(engine, "backward")
     order = topological_order(root)
     in_graph = {id(v) for v in order}
@@ -227,3 +224,6 @@ async def _schedule(
             for task in live:
                 task.cancel()
             await asyncio.gather(*live, return_exceptions=True)
+
+
+OPERATIONS.abackward = abackward

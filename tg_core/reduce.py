@@ -3,34 +3,75 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+import contextlib
+import contextvars
+from collections.abc import Iterator
+from typing import Any
 
 from .engine.base import agenerate_with
 from .engine.usage import estimate_tokens
 from .errors import UserError
 from .prompts import load_prompt
+from .variable import Variable
 
-if TYPE_CHECKING:
-    from .variable import Variable
-
-_BUDGET = {"tokens": 3000}
+_DEFAULT_TOKENS = 3000
+_MIN_TOKENS = 100
 _MAX_ROUNDS = 4
+
+_process_tokens = _DEFAULT_TOKENS
+_SCOPED: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "tg_core_gradient_token_budget", default=None
+)
+
+
+def _checked(tokens: int) -> int:
+    if tokens < _MIN_TOKENS:
+        raise UserError(f"gradient token budget must be >= {_MIN_TOKENS}, got {tokens}")
+    return tokens
 
 
 def set_gradient_token_budget(tokens: int) -> None:
     """Set how many tokens of feedback one variable may pass on before it is merged.
 
+    This is the process default (3000 to start with); :func:`gradient_budget` overrides it
+    inside a block.
+
     Example:
         >>> set_gradient_token_budget(3000)
     """
-    if tokens < 100:
-        raise UserError(f"gradient token budget must be >= 100, got {tokens}")
-    _BUDGET["tokens"] = tokens
+    global _process_tokens
+    _process_tokens = _checked(tokens)
 
 
 def gradient_token_budget() -> int:
-    """The current feedback budget per variable, in tokens."""
-    return _BUDGET["tokens"]
+    """The feedback budget per variable in force here, in tokens: the scope's, else the default.
+
+    Example:
+        >>> with gradient_budget(500):
+        ...     gradient_token_budget()
+        500
+    """
+    scoped = _SCOPED.get()
+    return scoped if scoped is not None else _process_tokens
+
+
+@contextlib.contextmanager
+def gradient_budget(tokens: int) -> Iterator[int]:
+    """Use a feedback budget of ``tokens`` per variable inside the block (this task only).
+
+    Backward passes started inside the block use it, however many run at once elsewhere
+    with other budgets; the process default is left as it is.
+
+    Example:
+        >>> with gradient_budget(1500) as tokens:
+        ...     tokens == gradient_token_budget()
+        True
+    """
+    token = _SCOPED.set(_checked(tokens))
+    try:
+        yield tokens
+    finally:
+        _SCOPED.reset(token)
 
 
 def _groups(texts: list[str], budget: int) -> list[list[str]]:
@@ -63,6 +104,7 @@ async def areduce_texts(
     """
     limit = budget or gradient_token_budget()
     prompt = load_prompt("reduce_feedback")
+    item = load_prompt("feedback_numbered")
     rounds = 0
     while sum(estimate_tokens(t) for t in texts) > limit and len(texts) > 1:
         if rounds >= _MAX_ROUNDS:
@@ -74,7 +116,7 @@ async def areduce_texts(
             if len(group) == 1:
                 return group[0]
             items = "\n\n".join(
-                f"<FEEDBACK_{i + 1}>\n{t}\n</FEEDBACK_{i + 1}>" for i, t in enumerate(group)
+                item.render(number=str(i + 1), feedback=t) for i, t in enumerate(group)
             )
             content = prompt.render(
                 count=str(len(group)), role=role, items=items, max_words=str(words)
@@ -93,8 +135,6 @@ async def areduce_gradients(
     texts = [str(g.value) for g in gradients]
     if sum(estimate_tokens(t) for t in texts) <= gradient_token_budget() or len(texts) < 2:
         return gradients
-    from .variable import Variable
-
     merged = await areduce_texts(texts, variable.get_role_description(), engine)
     return [
         Variable(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from ._async import run_sync
-from .errors import UserError
+from .context_text import gradient_with_context
+from .errors import TgCoreError, UserError
 from .utils.image_utils import read_image_source
 
 if TYPE_CHECKING:
@@ -16,8 +18,33 @@ if TYPE_CHECKING:
     from .visualize import GraphView
 
 _ids = itertools.count()
+_T = TypeVar("_T")
 
 GradFn = Callable[["BackwardContext"], Awaitable[None]]
+
+
+@dataclass
+class GraphOperations:
+    """The operations behind ``Variable``'s graph methods, from the modules built on this one.
+
+    ``variable`` is the bottom of the graph modules: of them it imports only the text
+    formatter ``context_text``. Each module that implements one of these installs it here
+    when it is imported (``import tg_core`` imports them all): ``graph`` the backward pass,
+    ``visualize`` the graph picture, ``autograd.reduce_ops`` concatenation.
+    """
+
+    abackward: Callable[[Variable, Any], Awaitable[Usage]] | None = None
+    graph_view: Callable[[Variable, bool], GraphView] | None = None
+    concatenate: Callable[[list[Variable]], Variable] | None = None
+
+
+OPERATIONS = GraphOperations()
+
+
+def _installed(operation: _T | None, module: str) -> _T:
+    if operation is None:
+        raise TgCoreError(f"{module} is not loaded; import tg_core to use this Variable method")
+    return operation
 
 
 class Binding(Protocol):
@@ -168,8 +195,6 @@ class Variable:
 
     def get_gradient_and_context_text(self) -> str:
         """Each feedback text with the call it came from, for the optimizer's prompt."""
-        from .context_text import gradient_with_context
-
         return "\n\n".join(
             gradient_with_context(g, self.gradients_context[g]) for g in self.gradients
         )
@@ -188,9 +213,7 @@ class Variable:
 
         Independent model calls run concurrently; returns the usage of this pass.
         """
-        from .graph import abackward
-
-        return await abackward(self, engine)
+        return await _installed(OPERATIONS.abackward, "tg_core.graph")(self, engine)
 
     def backward(self, engine: Any = None) -> Usage:
         """Sync :meth:`abackward` (also works inside a running event loop).
@@ -208,16 +231,12 @@ class Variable:
 
     def generate_graph(self, print_gradients: bool = False) -> GraphView:
         """A picture of the graph that leads to this variable (DOT and Mermaid sources)."""
-        from .visualize import GraphView
-
-        return GraphView.of(self, print_gradients=print_gradients)
+        return _installed(OPERATIONS.graph_view, "tg_core.visualize")(self, print_gradients)
 
     # -- composition and display ----------------------------------------------------------
     def __add__(self, other: Variable) -> Variable:
         """Concatenate two variables; feedback on the result reaches both."""
-        from .autograd.reduce_ops import concatenate
-
-        return concatenate([self, other])
+        return _installed(OPERATIONS.concatenate, "tg_core.autograd")([self, other])
 
     def __str__(self) -> str:
         if isinstance(self.value, bytes):

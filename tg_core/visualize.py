@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from .graph import topological_order
+from .variable import OPERATIONS, Variable
 
-if TYPE_CHECKING:
-    from .variable import Variable
+
+def mermaid_source(nodes: Iterable[tuple[int, str]], edges: Iterable[Sequence[int]]) -> str:
+    """Mermaid flowchart source: one box per ``(node id, label)``, one arrow per edge.
+
+    Example:
+        >>> print(mermaid_source([(1, 'say "hi"'), (2, "answer")], [(1, 2)]))
+        flowchart LR
+          n1["say 'hi'"]
+          n2["answer"]
+          n1 --> n2
+    """
+    lines = ["flowchart LR"]
+    for node_id, label in nodes:
+        shown = label.replace('"', "'")
+        lines.append(f'  n{node_id}["{shown}"]')
+    lines.extend(f"  n{a} --> n{b}" for a, b in edges)
+    return "\n".join(lines)
 
 
 def _short(text: str, limit: int = 120) -> str:
@@ -64,12 +80,8 @@ class GraphView:
 
     def to_mermaid(self) -> str:
         """Mermaid flowchart source of the graph."""
-        lines = ["flowchart LR"]
-        for node_id, role, value, _grad, _grads in self.nodes:
-            label = f"{role}: {_short(value, 60)}".replace('"', "'")
-            lines.append(f'  n{node_id}["{label}"]')
-        lines.extend(f"  n{a} --> n{b}" for a, b in self.edges)
-        return "\n".join(lines)
+        labels = ((i, f"{role}: {_short(value, 60)}") for i, role, value, _g, _gr in self.nodes)
+        return mermaid_source(labels, self.edges)
 
     def to_html(self) -> str:
         """A self-contained HTML table of the nodes and edges (no scripts)."""
@@ -85,3 +97,6 @@ class GraphView:
 
     def _repr_markdown_(self) -> str:
         return "```mermaid\n" + self.to_mermaid() + "\n```"
+
+
+OPERATIONS.graph_view = GraphView.of

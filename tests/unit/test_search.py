@@ -185,6 +185,7 @@ def test_pareto_front_and_parent_choice() -> None:
     picks = [pool.pick_parent(random.Random(i)).values[0] for i in range(60)]
     assert set(picks) == {"a", "b"} and picks.count("b") > picks.count("a")
     assert pool.dominated({0: 0.0, 1: 1.0, 2: 0.0}) and not pool.dominated({0: 1.0, 1: 1.0})
+    assert pool.dominated({0: 1.0, 1: 0.0, 2: 0.0})  # the same as "a": adds nothing
 
 
 def test_a_searching_run_resumes_with_its_pool(tmp_path: Path) -> None:

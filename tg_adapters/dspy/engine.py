@@ -5,16 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
-from tg_core._async import run_sync
-from tg_core.engine.base import EngineLM
-from tg_core.engine.content import content_parts, content_text
-from tg_core.engine.guard import guarded_attempt, report_usage
-from tg_core.engine.registry import as_engine as core_as_engine
-from tg_core.engine.workers import run_in_worker
-from tg_core.errors import EngineError, TgCoreError
+from tg_core.extend import Answer, EngineError, EngineLM, EngineRequest, TgCoreError, run_in_worker
+from tg_core.extend import as_engine as core_as_engine
 
 from .errors import DSPyAdapterError
 from .lm_usage import call_usage
@@ -44,16 +39,16 @@ def _first_text(outputs: Any) -> str | None:
     return None
 
 
-def _report(lm: Any, outputs: Any) -> None:
+def _answer(lm: Any, text: str, outputs: Any) -> Answer:
+    """The answer with the tokens and cost the LM recorded for the call (a cache hit: none)."""
     used = call_usage(lm, outputs)
     if used is None:
-        return
+        return Answer(text)
     if used.cache_hit:
-        report_usage(0, 0, 0.0)
-        return
+        return Answer(text, prompt_tokens=0, completion_tokens=0, cost_usd=0.0)
     if used.prompt_tokens is None or used.completion_tokens is None:
-        return
-    report_usage(used.prompt_tokens, used.completion_tokens, used.cost_usd)
+        return Answer(text)
+    return Answer(text, None, used.prompt_tokens, used.completion_tokens, used.cost_usd)
 
 
 class DSPyLMEngine(EngineLM):
@@ -82,11 +77,15 @@ class DSPyLMEngine(EngineLM):
         self.defaults = defaults
         self.model_string = str(getattr(lm, "model", type(lm).__name__))
 
-    def generate(
-        self, prompt: str | Sequence[Any], system_prompt: str | None = None, **kwargs: Any
-    ) -> str:
-        """Sync :meth:`agenerate`."""
-        return run_sync(self.agenerate(prompt, system_prompt, **kwargs))
+    def _system_for(self, system_prompt: str | None) -> str | None:
+        return system_prompt or None  # no system message unless one is given
+
+    def _default_settings(self) -> dict[str, Any]:
+        return self.defaults
+
+    def _max_tokens(self, settings: dict[str, Any]) -> int | None:
+        value = settings.get("max_tokens") or getattr(self.lm, "kwargs", {}).get("max_tokens")
+        return value if isinstance(value, int) else None
 
     async def _call(self, messages: list[dict[str, Any]], settings: dict[str, Any]) -> Any:
         acall = getattr(self.lm, "acall", None)
@@ -100,37 +99,22 @@ class DSPyLMEngine(EngineLM):
 
         return await run_in_worker(call)
 
-    async def agenerate(
-        self, prompt: str | Sequence[Any], system_prompt: str | None = None, **kwargs: Any
-    ) -> str:
+    async def _acall(self, request: EngineRequest) -> Answer:
         """Call the LM once with an optional system message and the prompt as user message."""
-        system = system_prompt if system_prompt is not None else None
-        messages: list[dict[str, Any]] = []
-        if system:
-            messages.append({"role": "system", "content": system})
-        messages.append({"role": "user", "content": content_parts(prompt)})
-        settings = {**self.defaults, **kwargs}
-        max_tokens = settings.get("max_tokens") or getattr(self.lm, "kwargs", {}).get("max_tokens")
-
-        async def attempt() -> str:
-            try:
-                outputs = await self._call(messages, settings)
-            except (TgCoreError, asyncio.CancelledError):
-                raise
-            except Exception as exc:
-                raise EngineError(
-                    f"the DSPy LM call failed: {type(exc).__name__}: {exc}",
-                    engine=self.model_string,
-                    hint="check the LM's model name, api_base and api_key",
-                ) from exc
-            text = _first_text(outputs)
-            if text is None:
-                raise EngineError("the DSPy LM returned no text", engine=self.model_string)
-            _report(self.lm, outputs)
-            return text
-
-        shown = content_text(prompt) + (system_prompt or "")
-        return await guarded_attempt(shown, max_tokens, attempt)
+        try:
+            outputs = await self._call(request.messages, request.settings)
+        except (TgCoreError, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            raise EngineError(
+                f"the DSPy LM call failed: {type(exc).__name__}: {exc}",
+                engine=self.model_string,
+                hint="check the LM's model name, api_base and api_key",
+            ) from exc
+        text = _first_text(outputs)
+        if text is None:
+            raise EngineError("the DSPy LM returned no text", engine=self.model_string)
+        return _answer(self.lm, text, outputs)
 
 
 def resolve_engine(engine: Any) -> Any:

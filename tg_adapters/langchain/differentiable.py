@@ -11,8 +11,7 @@ from langchain_core.prompts import BasePromptTemplate
 from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.runnables.config import get_config_list
 
-from tg_core import Variable
-from tg_core.errors import UserError
+from tg_core.extend import UserError, Variable
 
 from .config import with_handler
 from .handler import TextGradCallbackHandler

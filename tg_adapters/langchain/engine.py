@@ -8,15 +8,16 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from tg_core import EngineLM
-from tg_core._async import run_sync
-from tg_core.engine.content import content_parts, content_text
-from tg_core.engine.guard import report_usage
-from tg_core.engine.litellm_engine import to_engine_error
-from tg_core.engine.overrides import active_override
-from tg_core.engine.registry import as_engine
-from tg_core.engine.retry import call_with_retries
-from tg_core.errors import TgCoreError, UserError
+from tg_core.extend import (
+    Answer,
+    EngineLM,
+    EngineRequest,
+    TgCoreError,
+    UserError,
+    as_engine,
+    content_parts,
+    to_engine_error,
+)
 
 from .values import message_text
 
@@ -70,51 +71,35 @@ class ChatModelEngine(EngineLM):
     def messages(self, prompt: str | Sequence[Any], system_prompt: str | None) -> list[BaseMessage]:
         """The two messages one call sends."""
         content: Any = content_parts(prompt)
-        return [SystemMessage(content=system_prompt or self.system_prompt), HumanMessage(content)]
+        return [SystemMessage(content=self._system_for(system_prompt)), HumanMessage(content)]
 
-    def generate(
-        self, prompt: str | Sequence[Any], system_prompt: str | None = None, **kwargs: Any
-    ) -> str:
-        """Sync :meth:`agenerate`."""
-        return run_sync(self.agenerate(prompt, system_prompt, **kwargs))
+    def _system_for(self, system_prompt: str | None) -> str:
+        return system_prompt or self.system_prompt
 
-    async def agenerate(
-        self, prompt: str | Sequence[Any], system_prompt: str | None = None, **kwargs: Any
-    ) -> str:
-        """Answer ``prompt`` with the chat model.
+    def _default_settings(self) -> dict[str, Any]:
+        return self.invoke_kwargs
 
-        Raises:
-            EngineError: the model failed for good.
-            BudgetExceeded: a budget in force does not allow the call.
-        """
-        override = active_override()
-        if override is not None and override is not self:
-            return str(await override.agenerate(prompt, system_prompt, **kwargs))
-        messages = self.messages(prompt, system_prompt)
-        settings = {**self.invoke_kwargs, **kwargs}
-        prompt_text = content_text(prompt) + (system_prompt or self.system_prompt)
-        max_tokens = settings.get("max_tokens") or getattr(self.model, "max_tokens", None)
+    def _max_tokens(self, settings: dict[str, Any]) -> int | None:
+        value = settings.get("max_tokens") or getattr(self.model, "max_tokens", None)
+        return value if isinstance(value, int) else None
 
-        async def attempt() -> str:
-            try:
-                reply = await self.model.ainvoke(messages, **settings)
-            except TgCoreError:
-                raise
-            except Exception as exc:
-                raise to_engine_error(exc, self.model_string) from exc
-            usage = getattr(reply, "usage_metadata", None)
-            if usage:
-                report_usage(int(usage.get("input_tokens", 0)), int(usage.get("output_tokens", 0)))
-            return message_text(reply)
-
-        return await call_with_retries(
-            attempt,
-            engine=self.model_string,
-            prompt_text=prompt_text,
-            max_tokens=max_tokens if isinstance(max_tokens, int) else None,
-            max_retries=self.max_retries,
-            backoff_s=self.backoff_s,
+    async def _acall(self, request: EngineRequest) -> Answer:
+        """One ``ainvoke`` of the chat model, with the tokens of its ``usage_metadata``."""
+        messages = self.messages(request.content, request.system_prompt)
+        try:
+            reply = await self.model.ainvoke(messages, **request.settings)
+        except TgCoreError:
+            raise
+        except Exception as exc:
+            raise to_engine_error(exc, self.model_string) from exc
+        usage = getattr(reply, "usage_metadata", None)
+        if not usage:
+            return Answer(message_text(reply))
+        prompt_tokens, completion_tokens = (
+            usage.get("input_tokens", 0),
+            usage.get("output_tokens", 0),
         )
+        return Answer(message_text(reply), None, int(prompt_tokens), int(completion_tokens))
 
 
 def as_tg_engine(engine: Any) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tg_core.errors import BindingRejected, UserError
+from tg_core.extend import BindingRejected, UserError
 
 
 class NoPromptTemplatesError(UserError):

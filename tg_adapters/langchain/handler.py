@@ -10,7 +10,7 @@ from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
 
-from tg_core import Variable
+from tg_core.extend import Variable
 
 from .errors import RunNotRecordedError
 from .graph_builder import GraphBuilder

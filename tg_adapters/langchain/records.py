@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from uuid import UUID
 
-from tg_core import Variable
+from tg_core.extend import Variable
 
 RunKind = Literal["chain", "prompt", "chat_model", "llm", "tool", "retriever"]
 

@@ -3,27 +3,55 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, overload
 
 from langchain_core.documents import Document
 from langchain_core.messages import BaseMessage
 from langchain_core.prompt_values import ChatPromptValue, PromptValue
+from langchain_core.prompts.chat import (
+    AIMessagePromptTemplate,
+    ChatMessagePromptTemplate,
+    HumanMessagePromptTemplate,
+    SystemMessagePromptTemplate,
+)
 
 Key = tuple[Hashable, ...]
 
 
-def message_role(message: BaseMessage) -> str:
-    """A message's role, the same for a message and its streamed chunk.
+@overload
+def message_role(message: BaseMessage) -> str: ...
+
+
+@overload
+def message_role(message: Any) -> str | None: ...
+
+
+def message_role(message: Any) -> str | None:
+    """The role of a chat message or message template: ``system``, ``human``, ``ai`` or custom.
+
+    A streamed chunk has the role of its message; anything else is None.
 
     Example:
         >>> from langchain_core.messages import AIMessageChunk
         >>> message_role(AIMessageChunk(content="hi"))
         'ai'
+        >>> message_role(SystemMessagePromptTemplate.from_template("Be brief."))
+        'system'
     """
-    kind = str(message.type)
-    if kind.endswith("MessageChunk"):
-        kind = kind[: -len("MessageChunk")].lower()
-    return kind
+    if isinstance(message, BaseMessage):
+        kind = str(message.type)
+        if kind.endswith("MessageChunk"):
+            kind = kind[: -len("MessageChunk")].lower()
+        return kind
+    if isinstance(message, SystemMessagePromptTemplate):
+        return "system"
+    if isinstance(message, HumanMessagePromptTemplate):
+        return "human"
+    if isinstance(message, AIMessagePromptTemplate):
+        return "ai"
+    if isinstance(message, ChatMessagePromptTemplate):
+        return str(message.role)
+    return None
 
 
 def message_text(message: BaseMessage) -> str:

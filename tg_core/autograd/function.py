@@ -47,13 +47,20 @@ def show(variable: Variable, tag: str = "VARIABLE") -> str:
 
 
 def conversation_text(system_prompt: str | None, user: str, response: str) -> str:
-    """A model call written out for the critic: system prompt, input, output."""
-    parts = []
+    """A model call written out for the critic: system prompt (when there is one), input, output.
+
+    Example:
+        >>> print(conversation_text(None, "2+2?", "4"))
+        <INPUT>
+        2+2?
+        </INPUT>
+        <OUTPUT>
+        4
+        </OUTPUT>
+    """
     if system_prompt:
-        parts.append(f"<SYSTEM_PROMPT>\n{system_prompt}\n</SYSTEM_PROMPT>")
-    parts.append(f"<INPUT>\n{user}\n</INPUT>")
-    parts.append(f"<OUTPUT>\n{response}\n</OUTPUT>")
-    return "\n".join(parts)
+        return render("conversation", system_prompt=system_prompt, input=user, output=response)
+    return render("conversation_without_system", input=user, output=response)
 
 
 def new_result(value: str, predecessors: list[Variable], role: str) -> Variable:

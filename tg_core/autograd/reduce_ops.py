@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from ..errors import UserError
 from ..graph import BackwardContext
-from ..variable import Variable
+from ..variable import OPERATIONS, Variable
 from .function import new_result
 
 
@@ -99,3 +99,4 @@ def concatenate(variables: Iterable[Variable]) -> Variable:
 
 
 _ = builtins  # the module shadows builtins.sum on purpose
+OPERATIONS.concatenate = concatenate

@@ -66,8 +66,9 @@ class StringBasedFunction(Function):
                 )
 
             context = {
-                "conversation": f"function ({purpose}) on:\n{shown_inputs}\n"
-                f"<OUTPUT>{response}</OUTPUT>",
+                "conversation": load_prompt("function_call").render(
+                    purpose=purpose, inputs=shown_inputs, output=str(response)
+                ),
                 "response_role": response.get_role_description(),
                 "response": str(response),
                 "source_id": response.id,

@@ -9,7 +9,18 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..fs import ensure_private_dir as make_private_dir
+from ..fs import tg_core_home
 from ..secrets import is_secret_name
+
+__all__ = [
+    "ResponseCache",
+    "cache_key",
+    "default_cache_dir",
+    "key_settings",
+    "make_private_dir",
+    "tg_core_home",
+]
 
 # Settings that say where or how to connect, not what to answer: left out of the key.
 _TRANSPORT = {
@@ -24,17 +35,6 @@ _TRANSPORT = {
     "max_retries",
     "metadata",
 }
-
-
-def tg_core_home() -> Path:
-    """Where tg_core keeps its files: ``$TG_CORE_HOME`` or ``~/.cache/tg_core``.
-
-    Example:
-        >>> isinstance(tg_core_home(), Path)
-        True
-    """
-    env = os.environ.get("TG_CORE_HOME")
-    return Path(env) if env else Path.home() / ".cache" / "tg_core"
 
 
 def default_cache_dir() -> Path:
@@ -74,18 +74,6 @@ def cache_key(model: str, messages: list[dict[str, Any]], settings: dict[str, An
     )
     # surrogatepass: text decoded with errors="surrogateescape" still gets a stable key
     return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def make_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) readable by the owner only, and return it.
-
-    A folder that already exists is left as it is.
-    """
-    if path.is_dir():  # the caller's own folder: its permissions are the caller's choice
-        return path
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
-    return path
 
 
 @functools.cache

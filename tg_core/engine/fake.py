@@ -9,11 +9,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._async import run_sync
 from ..errors import TgCoreError
-from .base import EngineLM
+from .base import Answer, EngineLM, EngineRequest
 from .content import content_text
-from .guard import guarded_attempt, report_usage
 from .usage import estimate_tokens
 
 _TAG_REQUEST = re.compile(r"between the tags (<[^>\s]+>) and (</[^>\s]+>)")
@@ -116,31 +114,17 @@ class FakeEngine(EngineLM):
             raise item
         return item if item is not None else self._responder(call)
 
-    def generate(
-        self, prompt: str | Sequence[Any], system_prompt: str | None = None, **kwargs: Any
-    ) -> str:
-        """Sync twin of :meth:`agenerate`."""
-        return run_sync(self.agenerate(prompt, system_prompt, **kwargs))
-
-    async def agenerate(
-        self, prompt: str | Sequence[Any], system_prompt: str | None = None, **kwargs: Any
-    ) -> str:
+    async def _acall(self, request: EngineRequest) -> Answer:
         """Answer after ``latency`` seconds, counting calls in flight."""
-        call = FakeCall(prompt, system_prompt, dict(kwargs))
-        prompt_text = call.text + (system_prompt or "")
-
-        async def attempt() -> str:
+        call = FakeCall(request.content, request.system_prompt, dict(request.kwargs))
+        with self._lock:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            if self.latency:
+                await asyncio.sleep(self.latency)
+            answer = self._next(call)
+        finally:
             with self._lock:
-                self.in_flight += 1
-                self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
-            try:
-                if self.latency:
-                    await asyncio.sleep(self.latency)
-                answer = self._next(call)
-            finally:
-                with self._lock:
-                    self.in_flight -= 1
-            report_usage(estimate_tokens(prompt_text), estimate_tokens(answer), 0.0)
-            return answer
-
-        return await guarded_attempt(prompt_text, kwargs.get("max_tokens"), attempt)
+                self.in_flight -= 1
+        return Answer(answer, None, estimate_tokens(request.text), estimate_tokens(answer), 0.0)

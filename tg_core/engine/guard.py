@@ -1,4 +1,4 @@
-"""One guarded model-call attempt: budget check, concurrency slot, timing and usage record."""
+"""Guarded model calls: a budget hold settled with what the call used, and one guarded attempt."""
 
 from __future__ import annotations
 
@@ -43,6 +43,88 @@ def report_usage(prompt_tokens: int, completion_tokens: int, cost_usd: float | N
     slot.cost_known = cost_usd is not None
 
 
+class CallHold:
+    """One model call held against every budget in force, from before it starts until settled.
+
+    Making the hold checks the budgets and holds the call's estimated tokens (its request
+    plus ``max_tokens``) and ``cost_estimate`` dollars, so a call past a budget raises
+    :class:`~tg_core.errors.BudgetExceeded` before it is sent. Settle it once, with what the
+    call used: :meth:`succeeded`, :meth:`failed` or :meth:`cached`; a count the provider did
+    not give is estimated from the text, an unknown cost marks the scope's cost unknown.
+
+    Args:
+        request_text: the text sent (prompt and system prompt).
+        max_tokens: the answer length the call may reach.
+        cost_estimate: dollars the call costs at least, held against dollar budgets.
+
+    Example:
+        >>> from tg_core.engine.usage import track_usage
+        >>> with track_usage("demo") as scope:
+        ...     hold = CallHold("What is 2+2?", max_tokens=8)
+        ...     hold.succeeded("4", prompt_tokens=9, completion_tokens=1)
+        >>> scope.usage.calls, scope.usage.total_tokens
+        (1, 10)
+    """
+
+    def __init__(
+        self, request_text: str, max_tokens: int | None = None, cost_estimate: float | None = None
+    ) -> None:
+        self.prompt_estimate = estimate_tokens(request_text)
+        self._reservation = Reservation(self.prompt_estimate + (max_tokens or 0), cost_estimate)
+        self._settled = False
+        self.started = time.perf_counter()
+
+    def restart_clock(self) -> None:
+        """Measure latency from now (after waiting for a concurrency slot, say)."""
+        self.started = time.perf_counter()
+
+    def _settle(self, prompt: int, completion: int, cost: float | None, **flags: bool) -> None:
+        if self._settled:
+            return
+        self._settled = True
+        self._reservation.settle(
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+            cost_usd=cost,
+            latency_s=time.perf_counter() - self.started,
+            **flags,
+        )
+
+    def succeeded(
+        self,
+        answer_text: str,
+        *,
+        prompt_tokens: int | None = None,
+        completion_tokens: int | None = None,
+        cost_usd: float | None = None,
+    ) -> None:
+        """Count a call that answered ``answer_text``; ``cost_usd=None`` means unknown."""
+        self._settle(
+            prompt_tokens if prompt_tokens is not None else self.prompt_estimate,
+            completion_tokens if completion_tokens is not None else estimate_tokens(answer_text),
+            cost_usd,
+        )
+
+    def failed(
+        self,
+        *,
+        prompt_tokens: int | None = None,
+        completion_tokens: int | None = None,
+        cost_usd: float | None = None,
+    ) -> None:
+        """Count a failed attempt: what the provider reported it used, else nothing."""
+        self._settle(
+            prompt_tokens or 0,
+            completion_tokens or 0,
+            cost_usd if cost_usd is not None else 0.0,
+            failed=True,
+        )
+
+    def cached(self) -> None:
+        """Count a call answered from a cache: no tokens, no cost."""
+        self._settle(0, 0, 0.0, cached=True)
+
+
 async def guarded_attempt(
     prompt_text: str,
     max_tokens: int | None,
@@ -63,15 +145,13 @@ async def guarded_attempt(
         >>> asyncio.run(guarded_attempt("hello", 16, call))
         'hi'
     """
-    prompt_estimate = estimate_tokens(prompt_text)
-    reservation = Reservation(prompt_estimate + (max_tokens or 0), cost_estimate)
+    hold = CallHold(prompt_text, max_tokens, cost_estimate)
     slot = ReportedUsage()
     failed = True
     text = ""
-    start = time.perf_counter()
     try:
         async with current_limiter().slot():
-            start = time.perf_counter()
+            hold.restart_clock()
             token = _CURRENT.set(slot)
             try:
                 text = await attempt()
@@ -80,16 +160,8 @@ async def guarded_attempt(
         failed = False
         return text
     finally:
-        latency = time.perf_counter() - start
-        prompt_tokens = slot.prompt_tokens if slot.prompt_tokens is not None else prompt_estimate
-        if slot.completion_tokens is not None:
-            completion_tokens = slot.completion_tokens
+        prompt, completion, cost = slot.prompt_tokens, slot.completion_tokens, slot.cost_usd
+        if failed:
+            hold.failed(prompt_tokens=prompt, completion_tokens=completion, cost_usd=cost)
         else:
-            completion_tokens = estimate_tokens(text)
-        reservation.settle(
-            prompt_tokens=prompt_tokens if not failed or slot.prompt_tokens else 0,
-            completion_tokens=completion_tokens,
-            cost_usd=slot.cost_usd if slot.cost_known else (0.0 if failed else None),
-            latency_s=latency,
-            failed=failed,
-        )
+            hold.succeeded(text, prompt_tokens=prompt, completion_tokens=completion, cost_usd=cost)

@@ -9,22 +9,18 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .._async import run_sync
-from ..errors import EngineError, TransientEngineError, UserError
+from ..errors import EngineError, UserError
 from ..secrets import redact_text
-from .base import EngineLM
-from .cache import ResponseCache, cache_key
-from .content import content_parts, content_text
-from .guard import report_usage
-from .openai_http import chat_completion, status_hint
-from .overrides import active_override
-from .retry import call_with_retries
-from .usage import dollar_budget_active, estimate_tokens, record_cache_hit
+from .base import Answer, EngineLM, EngineRequest, chat_messages
+from .cache import ResponseCache
+from .openai_http import chat_completion
+from .provider_errors import to_engine_error
+from .usage import dollar_budget_active, estimate_tokens
+
+__all__ = ["LiteLLMEngine", "import_litellm", "to_engine_error"]
 
 Transport = Literal["auto", "litellm", "http"]
 DEFAULT_SYSTEM_PROMPT = "You are a helpful, creative, and smart assistant."
-_MAX_BACKOFF_S = 60.0
-# Finish reasons of an answer the provider cut short: returned, never cached.
-_PARTIAL_FINISH = frozenset({"length", "content_filter"})
 
 
 def import_litellm() -> Any:
@@ -34,41 +30,6 @@ def import_litellm() -> Any:
 
     litellm.suppress_debug_info = True
     return litellm
-
-
-def _retry_after(exc: BaseException) -> float | None:
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None) or {}
-    try:
-        value = headers.get("retry-after") or headers.get("Retry-After")
-        return float(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-def to_engine_error(
-    exc: BaseException, engine: str, secrets: Sequence[str | None] = ()
-) -> EngineError:
-    """Map a provider exception to a typed error: transient (retry) or permanent.
-
-    The body is redacted: ``secrets`` (the engine's key), keys found in the environment and
-    key-shaped strings never reach the message, even when the provider echoes them.
-    """
-    status = getattr(exc, "status_code", None)
-    status = status if isinstance(status, int) else None
-    name = type(exc).__name__
-    body = redact_text(str(getattr(exc, "message", None) or exc), secrets)
-    transient = (
-        status in (408, 409, 429)
-        or (status is not None and status >= 500)
-        or name in {"Timeout", "APIConnectionError", "APITimeoutError", "ReadTimeout"}
-        or isinstance(exc, (asyncio.TimeoutError, ConnectionError))
-    )
-    if transient:
-        return TransientEngineError(
-            f"{name}", engine=engine, status=status, body=body, retry_after=_retry_after(exc)
-        )
-    return EngineError(name, engine=engine, status=status, body=body, hint=status_hint(status))
 
 
 class LiteLLMEngine(EngineLM):
@@ -160,58 +121,32 @@ class LiteLLMEngine(EngineLM):
     def messages(
         self, content: str | Sequence[Any], system_prompt: str | None
     ) -> list[dict[str, Any]]:
-        """The chat messages sent for ``content``."""
-        system = system_prompt if system_prompt is not None else self.system_prompt
-        return [
-            {"role": "system", "content": system},
-            {"role": "user", "content": content_parts(content)},
-        ]
+        """The chat messages sent for ``content`` (the cache key is made from these)."""
+        return chat_messages(content, self._system_for(system_prompt))
 
     async def agenerate(  # type: ignore[override]  # same argument name as generate
         self, content: str | Sequence[Any], system_prompt: str | None = None, **kwargs: Any
     ) -> str:
         """Answer ``content``: from the cache if it was asked before, else with retries.
 
-        Inside :func:`~tg_core.engine.registry.override_engines` the call goes to the
-        override engine instead (tests run real scripts on a fake this way).
+        The sequence is :meth:`EngineLM.agenerate`'s; inside
+        :func:`~tg_core.engine.registry.override_engines` the call goes to the override
+        engine instead (tests run real scripts on a fake this way).
         """
-        override = active_override()
-        if override is not None and override is not self:
-            return str(await override.agenerate(content, system_prompt, **kwargs))
-        messages = self.messages(content, system_prompt)
-        settings = {**self.sampling, **kwargs}
-        key = cache_key(self.model_string, messages, settings) if self.cache is not None else ""
-        if self.cache is not None:
-            hit = await asyncio.to_thread(self.cache.get, key)
-            if hit is not None:
-                record_cache_hit()
-                return hit
-        prompt_text = content_text(content) + (system_prompt or self.system_prompt)
-        finish: list[str | None] = [None]
+        return await super().agenerate(content, system_prompt, **kwargs)
 
-        async def attempt() -> str:
-            text, finish[0] = await self._complete(messages, settings)
-            return text
+    def _system_for(self, system_prompt: str | None) -> str:
+        return system_prompt if system_prompt is not None else self.system_prompt
 
-        text = await call_with_retries(
-            attempt,
-            engine=self.model_string,
-            prompt_text=prompt_text,
-            max_tokens=settings.get("max_tokens"),
-            max_retries=self.max_retries,
-            backoff_s=self.backoff_s,
-            cost_estimate=await self._least_cost(prompt_text),
-        )
-        if self.cache is not None and text and finish[0] not in _PARTIAL_FINISH:
-            await asyncio.to_thread(self.cache.set, key, text)
-        return text
+    def _default_settings(self) -> dict[str, Any]:
+        return self.sampling
 
-    async def _least_cost(self, prompt_text: str) -> float | None:
+    async def _cost_estimate(self, request: EngineRequest) -> float | None:
         """The prompt's cost at the model's price, held against a dollar budget (or None)."""
         if not dollar_budget_active():
             return None
         rates = await self._price_rates()  # None: no price; the budget check says so later
-        return estimate_tokens(prompt_text) * rates[0] if rates is not None else None
+        return estimate_tokens(request.text) * rates[0] if rates is not None else None
 
     def _is_direct(self, model: str, api_base: str | None) -> bool:
         """Whether this call goes straight to an OpenAI-compatible server."""
@@ -230,10 +165,9 @@ class LiteLLMEngine(EngineLM):
         """(litellm model name, api_base) for the next call; subclasses may start servers."""
         return self.model_string, self.api_base
 
-    async def _complete(
-        self, messages: list[dict[str, Any]], settings: dict[str, Any]
-    ) -> tuple[str, str | None]:
-        """One attempt: the answer's text and its finish reason."""
+    async def _acall(self, request: EngineRequest) -> Answer:
+        """One attempt: straight to an OpenAI-compatible server, or through litellm."""
+        messages, settings = request.messages, request.settings
         model, api_base = await self._resolve_endpoint()
         if self._is_direct(model, api_base):
             assert api_base is not None
@@ -246,13 +180,18 @@ class LiteLLMEngine(EngineLM):
                 timeout=self.timeout,
                 engine=self.model_string,
             )
+            cost = None
             if answer.prompt_tokens is not None and answer.completion_tokens is not None:
                 rates = await self._price_rates()
-                cost = None
                 if rates is not None:
                     cost = answer.prompt_tokens * rates[0] + answer.completion_tokens * rates[1]
-                report_usage(answer.prompt_tokens, answer.completion_tokens, cost)
-            return answer.text, answer.finish_reason
+            return Answer(
+                answer.text,
+                answer.finish_reason,
+                answer.prompt_tokens,
+                answer.completion_tokens,
+                cost,
+            )
         litellm = import_litellm()
         call: dict[str, Any] = dict(settings)
         call.update(model=model, messages=messages, timeout=self.timeout)
@@ -279,13 +218,16 @@ class LiteLLMEngine(EngineLM):
         finish_reason = getattr(choice, "finish_reason", None)
         usage = getattr(response, "usage", None)
         cost = _response_cost(litellm, response)
-        if usage is not None:
-            report_usage(
-                int(getattr(usage, "prompt_tokens", 0) or 0),
-                int(getattr(usage, "completion_tokens", 0) or 0),
-                cost,
-            )
-        return str(text), finish_reason if isinstance(finish_reason, str) else None
+        finish = finish_reason if isinstance(finish_reason, str) else None
+        if usage is None:
+            return Answer(str(text), finish)
+        return Answer(
+            str(text),
+            finish,
+            int(getattr(usage, "prompt_tokens", 0) or 0),
+            int(getattr(usage, "completion_tokens", 0) or 0),
+            cost,
+        )
 
 
 def _response_cost(litellm: Any, response: Any) -> float | None:

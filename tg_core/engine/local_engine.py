@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from ..errors import TransientEngineError
+from .base import Answer, EngineRequest
 from .litellm_engine import LiteLLMEngine
 
 LOCAL_PREFIX = "local"
@@ -33,11 +34,9 @@ class LocalEngine(LiteLLMEngine):
         self._alias = LOCAL_MODEL_ALIAS
         self._api_key = "EMPTY"
 
-    async def _complete(
-        self, messages: list[dict[str, Any]], settings: dict[str, Any]
-    ) -> tuple[str, str | None]:
+    async def _acall(self, request: EngineRequest) -> Answer:
         try:
-            return await super()._complete(messages, settings)
+            return await super()._acall(request)
         except TransientEngineError:
             self.api_base = None  # the server may have moved: find (or start) it again on retry
             raise

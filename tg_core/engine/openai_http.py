@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import EngineError, TransientEngineError
 from ..secrets import redact_text
+from .retry import retry_after_seconds
 
 # litellm's own settings, meaningless to the server: never sent.
 _CLIENT_ONLY = frozenset(
@@ -97,14 +98,6 @@ def parse_answer(payload: bytes, engine: str = "openai-compatible") -> ChatAnswe
     )
 
 
-def _retry_after(headers: Any) -> float | None:
-    try:
-        value = headers.get("Retry-After")
-        return float(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
 def _error_message(payload: bytes) -> str:
     text = payload[:2000].decode("utf-8", errors="replace")
     try:
@@ -150,7 +143,7 @@ def status_error(
             engine=engine,
             status=status,
             body=body,
-            retry_after=_retry_after(headers),
+            retry_after=retry_after_seconds(headers),
         )
     return EngineError(
         f"HTTP {status}", engine=engine, status=status, body=body, hint=status_hint(status)

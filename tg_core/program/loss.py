@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from ..errors import TgCoreError
 from ..graph import BackwardContext
+from ..prompts import render
 from ..variable import Variable
 from .metric import MetricOutcome
 from .protocol import ProgramRun
@@ -98,10 +99,7 @@ def run_conversation(run: ProgramRun) -> str:
         </PROGRAM_OUTPUT>
     """
     shown_out = run.output_text if run.error is None else "(none)"
-    return (
-        f"<PROGRAM_INPUT>\n{run.input_text}\n</PROGRAM_INPUT>\n"
-        f"<PROGRAM_OUTPUT>\n{shown_out}\n</PROGRAM_OUTPUT>"
-    )
+    return render("program_run", inputs=run.input_text, outputs=shown_out)
 
 
 def metric_loss(run: ProgramRun, outcome: MetricOutcome, *, perfect_score: float = 1.0) -> Variable:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..engine.cache import make_private_dir
 from ..errors import UserError
+from ..fs import write_json_atomic
 from ..secrets import REDACTED, is_secret_name, redact_text, secret_env_values
 
 CHECKPOINT_NAME = "checkpoint.json"
@@ -37,23 +35,6 @@ def scrub(data: Any, secrets: list[str] | None = None) -> Any:
     if isinstance(data, str):
         return redact_text(data, known, env=False)
     return data
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON to ``path`` so that a crash leaves either the old or the new file, whole."""
-    make_private_dir(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False, indent=1)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def save_checkpoint(run_dir: Path, state: dict[str, Any]) -> Path:

@@ -123,9 +123,10 @@ class CandidatePool:
         return [c for c in on_top if not any(o.dominates(c) for o in on_top if o is not c)]
 
     def dominated(self, scores: dict[int, float]) -> bool:
-        """Whether a candidate with ``scores`` would be dominated by one already here."""
+        """Whether a candidate with ``scores`` would add nothing: one already here is at least
+        as good on every example (better on one, or the same on all)."""
         probe = Candidate(-1, [], scores=scores)
-        return any(c.dominates(probe) for c in self.candidates)
+        return any(c.dominates(probe) or c.scores == scores for c in self.candidates)
 
     def pick_parent(self, rng: random.Random) -> Candidate:
         """A parent from the front, weighted by the examples it is best on."""

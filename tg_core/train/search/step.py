@@ -287,7 +287,7 @@ def _gate_pool(
         state.since_best += 1
         best.status = "undone"
         best.reason = (
-            f"validation {score:.3f}: dominated by a candidate in the pool"
+            f"validation {score:.3f}: a candidate in the pool is as good on every example"
             if pool.dominated(scores)
             else f"validation {score:.3f} did not beat its parent ({parent_mean:.3f})"
         )
