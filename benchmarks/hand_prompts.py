@@ -4,7 +4,27 @@ from __future__ import annotations
 
 LINE = "Reply with one line only: 'Answer: (X)' where X is the letter of the correct option."
 
+YES_NO = "Reply with one line only: 'Answer: yes' or 'Answer: no'."
+
 HAND_WRITTEN: dict[str, dict[str, str]] = {
+    "sports_understanding": {
+        "sport_rule": (
+            "You will decide whether a sentence about sports is plausible. First recall which "
+            "sport the named athlete plays; the sentence is plausible only if the action it "
+            "describes belongs to that same sport (a hockey player does not throw a touchdown "
+            "pass). " + YES_NO
+        ),
+        "two_examples": (
+            "You will decide whether a sentence about sports is plausible. " + YES_NO + "\n\n"
+            "Example:\nIs the following sentence plausible? \"Tom Brady threw a touchdown "
+            "pass.\"\nAnswer: yes\n\nExample:\nIs the following sentence plausible? "
+            "\"Lionel Messi hit a three-pointer.\"\nAnswer: no"
+        ),
+        "unbiased": (
+            "You will decide whether a sentence about sports is plausible. About half of such "
+            "sentences are plausible and half are not; judge each on its own. " + YES_NO
+        ),
+    },
     "hyperbaton": {
         "order_rule": (
             "You will pick the sentence whose adjectives are in the correct English order. "

@@ -47,7 +47,7 @@ from .engine.base import Answer, EngineLM, EngineRequest, chat_messages
 from .engine.content import content_parts, content_text
 from .engine.guard import CallHold, report_usage
 from .engine.provider_errors import to_engine_error
-from .engine.registry import as_engine, resolve_engine
+from .engine.registry import as_engine, get_backward_engine, resolve_engine
 from .engine.usage import estimate_tokens
 from .engine.workers import run_in_worker
 from .errors import (
@@ -82,6 +82,7 @@ __all__ = [
     "content_text",
     "conversation_text",
     "estimate_tokens",
+    "get_backward_engine",
     "is_grad_enabled",
     "llm_backward",
     "pass_through",

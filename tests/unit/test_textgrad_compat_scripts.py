@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tg_core.testing.openai_sim import ChatRequest, DefaultResponder, SimServer
+from tg_core.testing.openai_sim import ChatRequest, SimServer, default_responder
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "examples" / "textgrad_scripts"
 UPDATE = "<IMPROVED_VARIABLE>"
@@ -38,7 +38,7 @@ def scripted_responder() -> Callable[[ChatRequest], str]:
     """Answers that make the scripts' logic visible: a prompt update alternates between a bad
     and a good prompt, the arithmetic model is only right under the good prompt (and for even
     products otherwise), code updates return working code, the judge compares numbers."""
-    default = DefaultResponder()
+    default = default_responder
     prompt_updates = itertools.count()
 
     def respond(request: ChatRequest) -> str:

@@ -6,9 +6,8 @@ import threading
 import weakref
 from typing import Any
 
-from tg_core.errors import BindingRejected
+from tg_core.extend import BindingRejected, Variable
 from tg_core.program.protocol import synced
-from tg_core.variable import Variable
 
 from .errors import DSPyAdapterError
 

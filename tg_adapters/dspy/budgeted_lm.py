@@ -8,7 +8,7 @@ from typing import Any
 
 import dspy
 
-from tg_core.engine.content import content_text
+from tg_core.extend import content_text
 from tg_core.program.accounting import FrameworkCall
 
 from .lm_usage import call_usage

@@ -3,7 +3,7 @@ failures are the core's)."""
 
 from __future__ import annotations
 
-from tg_core.errors import UserError
+from tg_core.extend import UserError
 from tg_core.program.loss import ExampleFailed
 from tg_core.program.metric import MetricError
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from tg_core.extend import Variable
 from tg_core.program import loss as core
 from tg_core.program.loss import feedback_loss
 from tg_core.program.metric import MetricOutcome
 from tg_core.program.protocol import expected_fields, shown
-from tg_core.variable import Variable
 
 from .errors import DSPyAdapterError
 from .program import example_inputs, tape_run

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tg_core.autograd.function import conversation_text
+from tg_core.extend import conversation_text
 from tg_core.program.protocol import value_text as as_text
 
 __all__ = ["as_text", "render_conversation"]

@@ -9,8 +9,7 @@ from typing import Any
 import dspy
 from dspy.teleprompt import Teleprompter
 
-from tg_core._async import run_sync
-from tg_core.engine.registry import get_backward_engine
+from tg_core.extend import get_backward_engine, run_sync
 from tg_core.program.fit import FailureLog, aoptimize, fit_config
 from tg_core.train import FitResult
 from tg_core.train.config import FitConfig

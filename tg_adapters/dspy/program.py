@@ -6,11 +6,9 @@ import asyncio
 import contextlib
 from typing import Any
 
-from tg_core.engine.workers import run_in_worker
-from tg_core.errors import BudgetExceeded
+from tg_core.extend import BudgetExceeded, Variable, run_in_worker
 from tg_core.program.nodes import pass_through
 from tg_core.program.protocol import ProgramRun, expected_fields, shown
-from tg_core.variable import Variable
 
 from .bindings import named_parameters
 from .errors import DSPyAdapterError, NotRecordedError

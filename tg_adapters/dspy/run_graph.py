@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tg_core.extend import Variable
 from tg_core.program.nodes import model_call, pass_through
 from tg_core.program.values import Produced, ValueIndex
-from tg_core.variable import Variable
 
 from .bindings import instruction_variable, known_prefix_variables
 from .matching import MIN_CONTAINED_CHARS, find_sources, remember

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from tg_core.extend import Variable
 from tg_core.program.nodes import pass_through
-from tg_core.variable import Variable
 
 from .errors import NotRecordedError
 from .matching import MIN_CONTAINED_CHARS

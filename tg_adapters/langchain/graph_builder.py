@@ -17,8 +17,7 @@ from langchain_core.outputs import ChatGeneration, LLMResult
 from langchain_core.prompt_values import ChatPromptValue
 from langchain_core.prompts import BasePromptTemplate, ChatPromptTemplate, MessagesPlaceholder
 
-from tg_core import Variable
-from tg_core.autograd.function import conversation_text
+from tg_core.extend import Variable, conversation_text
 from tg_core.program.nodes import model_call, pass_through, unique
 from tg_core.program.values import Produced, ValueIndex
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tg_core import Variable
+from tg_core.extend import Variable
 from tg_core.program import loss as core_loss
 from tg_core.program import metric as core_metric
 

@@ -8,8 +8,7 @@ from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 from langchain_core.runnables import Runnable, RunnableConfig
 
-from tg_core._async import run_sync
-from tg_core.engine.registry import resolve_engine
+from tg_core.extend import resolve_engine, run_sync
 from tg_core.program.fit import FailureLog, OptimizerArg, fit_config
 from tg_core.program.fit import aoptimize as core_aoptimize
 from tg_core.train import FitCallback, FitResult, StepRecord

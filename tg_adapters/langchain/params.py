@@ -18,8 +18,7 @@ from langchain_core.prompts.chat import (
     SystemMessagePromptTemplate,
 )
 
-from tg_core import Variable
-from tg_core.errors import UserError
+from tg_core.extend import UserError, Variable
 from tg_core.program.protocol import synced
 
 from .binding import PromptTemplateBinding, drop_serialized_cache

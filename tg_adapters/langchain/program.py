@@ -9,8 +9,7 @@ from uuid import uuid4
 
 from langchain_core.runnables import Runnable, RunnableConfig
 
-from tg_core import Variable
-from tg_core.errors import BudgetExceeded, UserError
+from tg_core.extend import BudgetExceeded, UserError, Variable
 from tg_core.program.protocol import ProgramRun, expected_fields
 
 from .config import add_callback, with_handler
