@@ -7,8 +7,8 @@ Example:
     ...              wall_s=10.0, final_prompt="p")
     ...     for s, a in ((0, 0.6), (1, 0.7))
     ... ]
-    >>> mean_sd([r["test_after"] for r in rows])
-    (0.65, 0.07071067811865474)
+    >>> [round(x, 4) for x in mean_sd([r["test_after"] for r in rows])]
+    [0.65, 0.0707]
     >>> "| tg_core TGD (TextGrad's loop) | 2 | 50.0% | 65.0% ± 7.1% |" in summary(rows)
     True
 """
@@ -122,7 +122,7 @@ def _line(system: str, rs: list[dict[str, Any]]) -> str:
     gains = [100 * (r["test_after"] - r["test_before"]) for r in rs]
     val = f"{_pct(_known(rs, 'val_before'), False)} → {_pct(_known(rs, 'val_after'), False)}"
     own = _known(rs, "test_after_native")
-    own_text = _pct(own) if own else "same"
+    own_text = _pct(own) if own else "—"
     return (
         f"| {LABELS.get(system, system)} | {len(rs)} | {_pct(_known(rs, 'test_before'), False)} "
         f"| {_pct(_known(rs, 'test_after'))} | {_points(gains)} | {val} "
@@ -135,7 +135,8 @@ def summary(rows: Sequence[dict[str, Any]]) -> str:
     """A table per task and budget, a line per system: mean ± sd over seeds.
 
     ``calls`` and ``tokens`` are the means of what each fit sent to the model;
-    ``test after, own program`` is GEPA's program tested through DSPy itself.
+    ``test after, own program`` is GEPA's program tested through DSPy itself (the other
+    systems' programs are the system prompt itself: "—").
     """
     groups: dict[tuple[str, Any, Any, Any], dict[str, list[dict[str, Any]]]] = {}
     for r in rows:
@@ -154,3 +155,42 @@ def summary(rows: Sequence[dict[str, Any]]) -> str:
         out += [_line(s, systems[s]) for s in known]
         out.append("")
     return "\n".join(out).rstrip() or "no rows"
+
+
+SHAPES_TEXT = (
+    "Program shapes: tg_core's two loops and TextGrad send the prompt as the system message "
+    "and the question as the user message (tg_core's `BlackboxLLM`, TextGrad's "
+    "`BlackboxLLM` over `ChatExternalClient`); GEPA optimizes the instruction of a "
+    "`dspy.ChainOfThought('question -> answer')`, which DSPy's chat adapter renders with its "
+    "field markers (reasoning, then answer)."
+)
+
+METHOD = """\
+Every system starts from the task's seed prompt (`train.get_task_description()`), trains on
+TextGrad's 50 train examples, validates on the first examples of the val split and stops
+when its fit has sent `budget` calls to the model (baseline validation included), counted by
+a proxy in front of the model server; every fit starts from an empty cache, and every call
+uses the same local model at temperature 0 (GEPA's reflection model too). tg_core's
+`Budget(max_calls=...)` and the TextGrad driver refuse the call past the budget and drop
+the step in progress. GEPA can only be stopped between its iterations: a stopper on the
+proxy's count ends it once fewer calls are left than its cheapest iteration needs (two
+minibatch evaluations and one reflection), so a run may end up to one iteration past the
+budget (the calls column shows what each spent); GEPA's own `max_metric_calls` is set
+to four times the budget, a cap that does not bind, since its metric calls count cache
+hits and leave out reflections. All answers are read by the same scorer
+(`tg_core.tasks.bbh_scorer`: in process for tg_core and GEPA's metric, through a loopback
+service for TextGrad's venv). Answers are capped at the same `max_tokens`, other calls at
+another. Test accuracy is measured for every system the same way: its final prompt as the
+system prompt of tg_core's `SystemPromptProgram` on the test slice (answers cached, so the
+seed prompt is scored once); for GEPA, its own DSPy program is also tested (last column).
+The validation scores are each system's own, in its own call shape, so they differ even for
+the same seed prompt; and the server's greedy answers are not exactly repeatable from one
+run to the next (seen while checking the drivers; llama.cpp's prompt-prefix cache is the
+likely cause), so even tg_core's two loops can score the seed prompt differently on
+validation."""
+
+
+def report_section(rows: Sequence[dict[str, Any]], command: str) -> str:
+    """The study's section of RESULTS.md: how it is measured, then the tables."""
+    table = summary(rows) if rows else f"Not measured yet: `{command}`."
+    return "\n\n".join([METHOD, SHAPES_TEXT, table])

@@ -217,5 +217,6 @@ def fit_gepa(s: Settings, task: QATask, seed: int, proxy: CountingProxy, model: 
             "test_after_native": result["test_after_native"],
             "candidates": result["candidates"],
             "metric_calls": result["metric_calls"],
+            "reflection_replies": result["reflection_replies"],
         },
     )

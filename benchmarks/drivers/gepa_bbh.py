@@ -41,6 +41,13 @@ def instruction(program: Any) -> str:
     return str(next(iter(program.named_predictors()))[1].signature.instructions)
 
 
+def _text(entry: dict[str, Any]) -> str:
+    """The reply recorded in one ``dspy.LM.history`` entry."""
+    outputs = entry.get("outputs") or [""]
+    first = outputs[0]
+    return str(first.get("text", first) if isinstance(first, dict) else first)
+
+
 def run(args: dict[str, Any]) -> dict[str, Any]:
     """Compile with GEPA until the budget is spent; then test the seed and the result."""
     os.environ["DSPY_CACHEDIR"] = args["cache_dir"]
@@ -76,10 +83,11 @@ def run(args: dict[str, Any]) -> dict[str, Any]:
     student = dspy.ChainOfThought(dspy.Signature("question -> answer", args["seed_prompt"]))
     budget, batch = int(args["budget"]), int(args["batch"])
     stopper = CallStopper(lambda: int(sim_stats(base_url)["requests"]), budget, 2 * batch + 1)
+    reflection = lm(int(args["max_tokens"]))
     optimizer = dspy.GEPA(
         metric,
         max_metric_calls=4 * budget,
-        reflection_lm=lm(int(args["max_tokens"])),
+        reflection_lm=reflection,
         reflection_minibatch_size=batch,
         num_threads=1,
         seed=int(args["seed"]),
@@ -102,6 +110,7 @@ def run(args: dict[str, Any]) -> dict[str, Any]:
         "final_prompt": instruction(program),
         "candidates": len(details.candidates),
         "metric_calls": details.total_metric_calls,
+        "reflection_replies": [_text(entry)[:400] for entry in reflection.history],
         "server": fit_server,
         "stopped": "budget" if stopper(None) else "completed",
     }

@@ -226,7 +226,7 @@ def test_summary_puts_systems_side_by_side_per_budget() -> None:
     assert table[0] == study_rows.HEADER and table[1].count("---") == 10
     assert table[2] == (
         "| tg_core TGD (TextGrad's loop) | 3 | 50.0% | 60.0% ± 10.0% | +10.0 ± 10.0 "
-        "| 40.0% → 60.0% | 99 | 1,000 | 60 | same |"
+        "| 40.0% → 60.0% | 99 | 1,000 | 60 | — |"
     )
     assert table[3].startswith("| DSPy GEPA | 2 | 50.0% | 70.0% ± 14.1% | +20.0 ± 14.1 |")
     assert table[3].endswith("| 70.0% ± 0.0% |")
@@ -281,3 +281,4 @@ def test_gepa_driver_stops_before_an_iteration_it_cannot_afford(tmp_path: Path) 
     assert fit.stopped == "budget" and 16 - 7 < sent <= 16 + 3
     assert fit.details["metric_calls"] >= 3
     assert {"test_before_native", "test_after_native"} <= set(fit.details)
+    assert fit.details["reflection_replies"]  # cache hits included
