@@ -16,9 +16,9 @@ HAND_WRITTEN: dict[str, dict[str, str]] = {
         ),
         "two_examples": (
             "You will decide whether a sentence about sports is plausible. " + YES_NO + "\n\n"
-            "Example:\nIs the following sentence plausible? \"Tom Brady threw a touchdown "
-            "pass.\"\nAnswer: yes\n\nExample:\nIs the following sentence plausible? "
-            "\"Lionel Messi hit a three-pointer.\"\nAnswer: no"
+            'Example:\nIs the following sentence plausible? "Tom Brady threw a touchdown '
+            'pass."\nAnswer: yes\n\nExample:\nIs the following sentence plausible? '
+            '"Lionel Messi hit a three-pointer."\nAnswer: no'
         ),
         "unbiased": (
             "You will decide whether a sentence about sports is plausible. About half of such "

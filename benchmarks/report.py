@@ -8,6 +8,7 @@ from typing import Any
 
 from . import fig_cache, fig_import, fig_overhead, fig_quality, fig_step
 from .observations import observations
+from .study_rows import load_rows, report_section
 from .summary import summary_table
 
 SECTIONS = {
@@ -17,6 +18,11 @@ SECTIONS = {
     "cache": ("4. Warm rerun with the disk cache", fig_cache.render),
     "quality": ("5. Quality: BBH object counting with the local model", fig_quality.render),
 }
+
+STUDY_TITLE = "6. Search study: tg_core, TextGrad 0.1.8 and DSPy GEPA at the same call budget"
+STUDY_COMMAND = (
+    "python -m benchmarks.search_study --system tgd search textgrad gepa --seeds 0 1 2 --budget 200"
+)
 
 METHOD = """\
 How it is measured: a simulated OpenAI-compatible server (`tg_core.testing.openai_sim`,
@@ -99,5 +105,7 @@ def write_report(path: Path, results: Path, command: str) -> None:
             parts.append(render(sections[name]["data"], figures))
         else:
             parts.append("Not measured yet.")
+    parts.append(f"## {STUDY_TITLE}")
+    parts.append(report_section(load_rows(results / "search_study.jsonl"), STUDY_COMMAND))
     text = "\n\n".join(p for p in parts if p) + "\n"
     path.write_text(text, encoding="utf-8")
