@@ -106,6 +106,13 @@ def write_report(path: Path, results: Path, command: str) -> None:
         else:
             parts.append("Not measured yet.")
     parts.append(f"## {STUDY_TITLE}")
-    parts.append(report_section(load_rows(results / "search_study.jsonl"), STUDY_COMMAND))
+    notes = results / "search_study_notes.md"
+    parts.append(
+        report_section(
+            load_rows(results / "search_study.jsonl"),
+            STUDY_COMMAND,
+            notes.read_text("utf-8") if notes.is_file() else "",
+        )
+    )
     text = "\n\n".join(p for p in parts if p) + "\n"
     path.write_text(text, encoding="utf-8")

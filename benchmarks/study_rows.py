@@ -190,7 +190,8 @@ likely cause), so even tg_core's two loops can score the seed prompt differently
 validation."""
 
 
-def report_section(rows: Sequence[dict[str, Any]], command: str) -> str:
-    """The study's section of RESULTS.md: how it is measured, then the tables."""
+def report_section(rows: Sequence[dict[str, Any]], command: str, notes: str = "") -> str:
+    """The study's section of RESULTS.md: how it is measured, the tables, then the notes
+    written about the measured runs (``results/search_study_notes.md``)."""
     table = summary(rows) if rows else f"Not measured yet: `{command}`."
-    return "\n\n".join([METHOD, SHAPES_TEXT, table])
+    return "\n\n".join(part for part in [METHOD, SHAPES_TEXT, table, notes.strip()] if part)

@@ -44,10 +44,6 @@ SHAPES = {
 }
 
 
-COT = "Think step by step. The last line of your response must be"
-DIRECT = "Reply with one line only:"
-
-
 @dataclass
 class Settings:
     """One comparison: task, splits, budget and caps, the same for every system.
@@ -93,12 +89,10 @@ class Fit:
 def make_task(s: Settings) -> QATask:
     """The BBH task with TextGrad's splits, val and test cut to fixed leading slices."""
     data_dir = str(s.data_dir) if s.data_dir.is_dir() else None
-    task = demo_task(
-        DemoConfig(task=s.task, val_size=s.val_n, test_size=s.test_n, data_dir=data_dir)
+    config = DemoConfig(
+        task=s.task, val_size=s.val_n, test_size=s.test_n, data_dir=data_dir, direct=s.direct
     )
-    if s.direct:
-        task.seed_prompt = task.seed_prompt.replace(COT, DIRECT)
-    return task
+    return demo_task(config)
 
 
 def step_batches(s: Settings, n_train: int, seed: int) -> list[list[int]]:

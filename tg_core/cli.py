@@ -29,6 +29,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         fresh=args.fresh,
         progress=False if args.quiet else None,
         skip_shirts=args.skip_shirts,
+        direct=not args.reasoning,
     )
     return main_demo(cfg)
 
@@ -98,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--fresh", action="store_true", help="start over even if --run-dir holds a run"
     )
     demo.add_argument("--skip-shirts", action="store_true", help="skip the shirts example")
+    demo.add_argument(
+        "--reasoning",
+        action="store_true",
+        help="seed prompt asks for step-by-step reasoning (answers 10x longer; raise --max-tokens)",
+    )
     demo.add_argument("--quiet", action="store_true", help="no progress line")
     demo.set_defaults(func=_cmd_demo)
     report = sub.add_parser("report", help="re-render the report of a run folder")

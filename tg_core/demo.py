@@ -15,7 +15,7 @@ from .engine.usage import track_usage
 from .loss import TextLoss
 from .model import BlackboxLLM
 from .optimizer import TextualGradientDescent
-from .recipes import QATask, SystemPromptProgram, aoptimize_system_prompt
+from .recipes import QATask, SystemPromptProgram, aoptimize_system_prompt, direct_instruction
 from .tasks import bbh_scorer, load_task
 from .train import FitConfig, FitResult, load_checkpoint
 from .variable import Variable
@@ -45,7 +45,8 @@ class DemoConfig:
     batch_size: int = 3
     num_candidates: int = 3
     val_sample: int = 8
-    max_tokens: int = 256
+    max_tokens: int = 24
+    direct: bool = True
     seed: int = 0
     data_dir: str | None = None
     run_dir: str | None = None
@@ -76,13 +77,14 @@ async def shirts(engine: Any) -> None:
 def demo_task(cfg: DemoConfig) -> QATask:
     """The demo's task with TextGrad's splits, validation and test cut to the demo's sizes."""
     train, val, test, _ = load_task(f"BBH_{cfg.task}", None, data_dir=cfg.data_dir)
+    seed = train.get_task_description()
     return QATask(
         cfg.task,
         list(train),
         list(val)[: cfg.val_size],
         list(test)[: cfg.test_size],
         bbh_scorer(cfg.task),
-        train.get_task_description(),
+        direct_instruction(seed) if cfg.direct else seed,
         source=str(train.source),
     )
 

@@ -30,6 +30,7 @@ def core_imports(path: Path) -> set[str]:
 
 def test_adapters_import_the_core_only_through_extend() -> None:
     files = [p for p in ADAPTERS.rglob("*.py") if str(p.relative_to(ADAPTERS)) not in NOT_YET]
+
     def outside(path: Path) -> set[str]:
         allowed = LAYERS + (TEST_HELPERS if path.name == "testing.py" else ())
         return {m for m in core_imports(path) - ALLOWED if not m.startswith(allowed)}

@@ -9,12 +9,12 @@ from tg_core.report import render_markdown
 from tg_core.visualize import GraphView, mermaid_source
 
 REPORT_GRAPH = [
-    "## One recorded graph",
+    "## Computation graph of one step",
     "",
     "```mermaid",
     "flowchart LR",
-    "  n3[\"a 'quoted' question role\"]",
-    '  n4["an answer role that is long enough to be"]',
+    "  n3[\"a 'quoted' question role: 2+2?\"]",
+    '  n4["an answer role that is long enough to be cut after forty: 4"]',
     "  n3 --> n4",
     "```",
 ]

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from tg_adapters.dspy.testing import sim_responder
 from tg_core.recipes import QATask
 from tg_core.tasks import bbh_scorer
 from tg_core.testing.openai_sim import SimServer
@@ -270,7 +271,7 @@ def test_one_run_writes_a_full_row(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 @pytest.mark.skipif(importlib.util.find_spec("dspy") is None, reason="dspy is not installed")
 def test_gepa_driver_stops_before_an_iteration_it_cannot_afford(tmp_path: Path) -> None:
-    with SimServer(latency_s=0.0) as server:
+    with SimServer(latency_s=0.0, responder=sim_responder) as server:
         proxy = CountingProxy(server.base_url).start()
         try:
             fit = study_systems.fit_gepa(settings(tmp_path, 16), small_task(), 0, proxy, "sim")

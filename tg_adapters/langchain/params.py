@@ -9,19 +9,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.messages import BaseMessage
 from langchain_core.prompts import BasePromptTemplate, ChatPromptTemplate, PromptTemplate
-from langchain_core.prompts.chat import (
-    AIMessagePromptTemplate,
-    ChatMessagePromptTemplate,
-    HumanMessagePromptTemplate,
-    SystemMessagePromptTemplate,
-)
 
 from tg_core.extend import UserError, Variable
 from tg_core.program.protocol import synced
 
 from .binding import PromptTemplateBinding, drop_serialized_cache
+from .values import message_role
 
 MARK_KEY = "tg_prompt_id"
 """Metadata key that marks a prompt template whose runs the callback handler links."""
@@ -100,26 +94,6 @@ def entry_for(prompt: BasePromptTemplate[Any]) -> PromptEntry:
         entry = PromptEntry(key, weakref.ref(prompt, _forgetter(key)))
         _ENTRIES[key] = entry
         return entry
-
-
-def message_role(message: Any) -> str | None:
-    """The role of a chat message template (``system``, ``human``, ``ai`` or a custom one).
-
-    Example:
-        >>> message_role(SystemMessagePromptTemplate.from_template("Be brief."))
-        'system'
-    """
-    if isinstance(message, SystemMessagePromptTemplate):
-        return "system"
-    if isinstance(message, HumanMessagePromptTemplate):
-        return "human"
-    if isinstance(message, AIMessagePromptTemplate):
-        return "ai"
-    if isinstance(message, ChatMessagePromptTemplate):
-        return str(message.role)
-    if isinstance(message, BaseMessage):
-        return str(message.type)
-    return None
 
 
 def _placeholders(template: PromptTemplate) -> str:

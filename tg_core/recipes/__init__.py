@@ -4,7 +4,14 @@ from .system_prompt import (
     QATask,
     SystemPromptProgram,
     aoptimize_system_prompt,
+    direct_instruction,
     verdict_loss,
 )
 
-__all__ = ["QATask", "SystemPromptProgram", "aoptimize_system_prompt", "verdict_loss"]
+__all__ = [
+    "QATask",
+    "SystemPromptProgram",
+    "aoptimize_system_prompt",
+    "direct_instruction",
+    "verdict_loss",
+]

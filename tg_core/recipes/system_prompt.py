@@ -17,6 +17,20 @@ Scorer = Callable[[str, str], int]
 """``scorer(model_output, target) -> 1 or 0``."""
 
 PROMPT_ROLE = "system prompt to guide the LLM's reasoning strategy for accurate responses"
+_STEP_BY_STEP = "Think step by step. The last line of your response must be"
+
+
+def direct_instruction(instruction: str) -> str:
+    """A BBH seed instruction that asks for the answer line alone instead of reasoning.
+
+    Answers of a few tokens make a run fast enough for a two-core CPU; the search may still
+    add rules or worked examples.
+
+    Example:
+        >>> direct_instruction("Count. Think step by step. The last line of your response must be 'Answer: N'.")
+        "Count. Reply with one line only: 'Answer: N'."
+    """
+    return instruction.replace(_STEP_BY_STEP, "Reply with one line only:")
 
 
 @dataclass

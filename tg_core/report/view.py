@@ -125,7 +125,7 @@ def _initial_values(data: dict[str, Any]) -> list[str]:
         return list(history[0]["start_values"])
     if data.get("pool"):
         return list(data["pool"][0]["values"])
-    values = list(data["best_values"])
+    values = list(data.get("best_values", data.get("values", [])))
     if history:
         values = list(history[0]["values"])
         for p in history[0].get("proposals", []):
@@ -266,7 +266,7 @@ def build_view(data: dict[str, Any]) -> RunView:
     return RunView(
         roles,
         _initial_values(data),
-        list(data["best_values"]),
+        list(data.get("best_values", data.get("values", []))),
         data.get("initial_score"),
         data.get("best_score"),
         steps,

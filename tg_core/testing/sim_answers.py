@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
+from ..errors import TgCoreError
+
 FaultKind = Literal[
     "http_429", "http_500", "http_503", "hang", "drop",
     "empty", "no_tags", "unbalanced_tags", "nested_tags", "huge", "non_utf8",
@@ -103,7 +105,7 @@ Responder = Callable[[ChatRequest], str]
 """Makes the answer content of a request; it may raise `SimError` to answer with an error."""
 
 
-class SimError(Exception):
+class SimError(TgCoreError):
     """Raise it in a responder to answer with HTTP ``status`` and ``message``, as OpenAI would."""
 
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
