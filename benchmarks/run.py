@@ -1,4 +1,4 @@
-"""Runs the benchmarks and regenerates the report: ``python -m benchmarks.run [--quick|--quality]``."""
+"""Runs the benchmarks and regenerates the report: ``python -m benchmarks.run [--quick|--quality|--headroom]``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from . import fig_cache, fig_import, fig_overhead, fig_quality, fig_step
+from . import fig_cache, fig_import, fig_overhead, fig_quality, fig_step, headroom
 from .context import Context
 from .machine import describe
 from .quality_runs import DEFAULT_RUNS, QUALITY_RUNS
@@ -38,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="CI smoke: batch 1 and 8 only")
     mode.add_argument("--quality", action="store_true", help="the local-model quality run")
+    mode.add_argument(
+        "--headroom",
+        action="store_true",
+        help="seed against hand-written instructions on the local model (benchmarks.headroom)",
+    )
     mode.add_argument(
         "--report-only", action="store_true", help="rewrite RESULTS.md from the stored results"
     )
@@ -89,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.report_only:
         write_report(out / "RESULTS.md", results, "python -m benchmarks.run")
         return 0
+    if args.headroom:
+        return headroom.main(["--data-dir", str(args.data_dir), "--out", str(out)])
     mode = "quick" if args.quick else "quality" if args.quality else "full"
     work = Path(tempfile.mkdtemp(prefix="tg-bench-"))
     try:

@@ -33,6 +33,7 @@ DYCK = "Complete the rest of the sequence, making sure ... Input: < [ ] { < ( ) 
         ("The answer is 7.\nWait, I missed one.\nAnswer: 8", "8"),
         ("Answer: $VALUE\nCounting again: 1, 2, 3, so 3 items.", "3"),
         ("I have 1,024 marbles", "1024"),
+        ("Adding up: 3 + 4 + 7 = 14, so the total is \\boxed{14}.", "14"),
         ("I cannot count these.", None),
     ],
 )
@@ -88,6 +89,7 @@ def test_label_readers(form: object, reply: str, expected: str | None) -> None:
         ("Answer: (D)", DANCE, None),
         ("Answer: Helga or Lola", DANCE, None),
         ("I am not sure.", DANCE, None),
+        ("Claire has the black ball.\nSo the final color is \\boxed{B}.", DANCE, "B"),
         ("Answer: (A)", None, "A"),
         ("Answer: C.", None, "C"),
     ],

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-_MARKDOWN = re.compile(r"\*+|`+|__+|\\boxed\{([^{}]*)\}")
+_MARKDOWN = re.compile(r"\*+|`+|__+")
+_BOXED = re.compile(r"\\boxed\{([^{}]*)\}")
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 _ANSWER_COLON = re.compile(r"\banswer\s*[:\uff1a]", re.I)
 _ANSWER_IS = re.compile(r"\banswer\s+(?:is|would\s+be|should\s+be)\b\s*:?", re.I)
@@ -14,13 +15,17 @@ _NOT_WORD = re.compile(r"[^a-z0-9&']+")
 
 
 def clean(text: str) -> str:
-    """``text`` without markdown emphasis, code ticks or ``\\boxed{}``, with straight quotes.
+    """``text`` without markdown emphasis or code ticks, with straight quotes; a LaTeX
+    ``\\boxed{X}`` becomes an ``Answer: X`` line.
 
     Example:
-        >>> clean("**Answer:** `(B)` and \\\\boxed{7}")
-        'Answer: (B) and 7'
+        >>> clean("**Answer:** `(B)`")
+        'Answer: (B)'
+        >>> clean("so the total is \\\\boxed{7}.")
+        'so the total is \\nAnswer: 7\\n.'
     """
-    return _MARKDOWN.sub(lambda m: m.group(1) or "", text.translate(_QUOTES))
+    text = _MARKDOWN.sub("", text.translate(_QUOTES))
+    return _BOXED.sub(lambda m: f"\nAnswer: {m.group(1)}\n", text)
 
 
 def _after_last(pattern: re.Pattern[str], text: str) -> str | None:
