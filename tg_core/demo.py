@@ -24,7 +24,7 @@ SHIRTS = (
     "If it takes 1 hour to dry 25 shirts under the sun, how long will it take to dry 30 shirts "
     "under the sun? Reason step by step"
 )
-DEMO_TASK = "web_of_lies"
+DEMO_TASK = "sports_understanding"
 """The demo's task: one where the local model has room (see benchmarks/RESULTS.md)."""
 
 
@@ -39,8 +39,8 @@ class DemoConfig:
 
     engine: str = "local"
     task: str = DEMO_TASK
-    val_size: int = 16
-    test_size: int = 40
+    val_size: int = 20
+    test_size: int = 60
     steps: int = 3
     batch_size: int = 3
     num_candidates: int = 3
