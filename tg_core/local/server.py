@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import importlib.util
 import os
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import replace
@@ -15,10 +13,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tg_core.fs import ensure_private_dir
-from tg_core.local.errors import LOCAL_EXTRA_INSTALL, LocalModelUnavailable, LocalServerError
+from tg_core.local.command import HOST, build_server_command, check_server_packages, child_env
+from tg_core.local.errors import LocalServerError
 from tg_core.local.paths import file_lock, local_state_dir
 from tg_core.local.process import (
-    SERVER_MODULE,
     ProbeResult,
     free_port,
     is_server_process,
@@ -58,36 +56,6 @@ __all__ = [
 #: Seconds ``ensure_server`` waits for a new server to load its model and answer.
 DEFAULT_START_TIMEOUT = 300.0
 
-_HOST = "127.0.0.1"
-# Modules ``python -m llama_cpp.server`` needs (the ``[server]`` extra); looked up, not imported.
-_SERVER_MODULES = (
-    "llama_cpp",
-    "uvicorn",
-    "fastapi",
-    "sse_starlette",
-    "starlette_context",
-    "pydantic_settings",
-)
-# The server reads its settings from environment variables too (pydantic-settings, any case);
-# these are dropped from the child's environment so a stray HOST, PORT, API_KEY or
-# CONFIG_FILE cannot change the server.
-_SERVER_SETTING_NAMES = frozenset(
-    {
-        "api_key", "cache", "cache_size", "cache_type", "chat_format", "chat_template_kwargs",
-        "clip_model_path", "config_file", "disable_ping_events", "draft_model",
-        "draft_model_num_pred_tokens", "embedding", "flash_attn", "hf_model_repo_id",
-        "hf_pretrained_model_name_or_path", "hf_tokenizer_config_path", "host",
-        "interrupt_requests", "kv_overrides", "last_n_tokens_size", "logits_all", "lora_base",
-        "lora_path", "main_gpu", "model", "model_alias", "models", "mul_mat_q", "n_batch",
-        "n_ctx", "n_gpu_layers", "n_threads", "n_threads_batch", "n_ubatch", "numa",
-        "offload_kqv", "port", "root_path", "rope_freq_base", "rope_freq_scale",
-        "rope_scaling_type", "rpc_servers", "seed", "split_mode", "ssl_certfile", "ssl_keyfile",
-        "tensor_split", "type_k", "type_v", "use_mlock", "use_mmap", "verbose", "vocab_only",
-        "yarn_attn_factor", "yarn_beta_fast", "yarn_beta_slow", "yarn_ext_factor",
-        "yarn_orig_ctx",
-    }
-)  # fmt: skip
-
 # Servers this process started and must stop at exit, by pid.
 _owned: dict[int, subprocess.Popen[bytes]] = {}
 _owned_lock = threading.Lock()
@@ -98,72 +66,6 @@ def _alive(server: LocalServer, *, probe_timeout: float) -> bool:
     if not pid_alive(server.pid) or not is_server_process(server.pid, server.port):
         return False
     return probe(server.base_url, alias=server.model_alias, timeout=probe_timeout) != "down"
-
-
-def _default_threads() -> int:
-    try:
-        count = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        count = os.cpu_count() or 2
-    return max(1, min(count, 8))
-
-
-def build_server_command(
-    model_file: Path, port: int, *, n_ctx: int = DEFAULT_N_CTX, n_threads: int | None = None
-) -> list[str]:
-    """Return the command line that runs the server on ``127.0.0.1:port`` with this Python.
-
-    Requests queue behind one another (``--interrupt_requests false`` keeps a waiting request
-    from cutting off a stream) and logits are kept only for the last token
-    (``--logits_all false``; ``logprobs`` are therefore not available).
-
-    Args:
-        model_file: the GGUF to load.
-        port: the loopback port to listen on.
-        n_ctx: context size in tokens.
-        n_threads: CPU threads; defaults to the usable cores, at most 8.
-
-    Example:
-        >>> build_server_command(Path("/m.gguf"), 8123)[1:3]
-        ['-m', 'llama_cpp.server']
-    """
-    threads = n_threads or _default_threads()
-    return [
-        sys.executable,
-        "-m",
-        SERVER_MODULE,
-        "--model", str(model_file),
-        "--model_alias", LOCAL_MODEL_ALIAS,
-        "--host", _HOST,
-        "--port", str(port),
-        "--n_ctx", str(n_ctx),
-        "--n_threads", str(threads),
-        "--n_threads_batch", str(threads),
-        "--logits_all", "false",
-        "--interrupt_requests", "false",
-    ]  # fmt: skip
-
-
-def _child_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k.lower() not in _SERVER_SETTING_NAMES}
-    env["PYTHONUNBUFFERED"] = "1"
-    # llama.cpp's CPU threads meet at an OpenMP barrier after every operation. Spinning there
-    # is fastest on an idle machine but collapses generation (about 25 -> 1.5 tokens/s on two
-    # cores) as soon as anything else wants a core; waiting passively keeps it near 10.
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    return env
-
-
-def _check_server_packages() -> None:
-    missing = [name for name in _SERVER_MODULES if importlib.util.find_spec(name) is None]
-    if missing:
-        raise LocalModelUnavailable(
-            "llama-cpp-python's server is not installed in this Python "
-            f"({sys.executable}; or install only it: "
-            'pip install "llama-cpp-python[server]==0.3.36")',
-            missing=missing,
-            fix=LOCAL_EXTRA_INSTALL,
-        )
 
 
 def _stop_owned_at_exit() -> None:
@@ -227,19 +129,19 @@ def _wait_ready(
 
 def _launch(*, n_ctx: int, timeout: float, detached: bool) -> LocalServer:
     model_file = model_path()
-    _check_server_packages()
+    check_server_packages()
     log_file = log_path()
     rotate_log(log_file)
     for _attempt in range(3):
-        port = free_port(_HOST)
-        base_url = f"http://{_HOST}:{port}/v1"
+        port = free_port(HOST)
+        base_url = f"http://{HOST}:{port}/v1"
         with log_file.open("ab") as log_handle:
             proc = subprocess.Popen(
                 build_server_command(model_file, port, n_ctx=n_ctx),
                 stdin=subprocess.DEVNULL,
                 stdout=log_handle,
                 stderr=subprocess.STDOUT,
-                env=_child_env(),
+                env=child_env(),
                 close_fds=True,
                 start_new_session=True,
             )

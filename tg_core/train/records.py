@@ -7,20 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.usage import Usage
+from ..optimizer_base import ParamUpdate
 
-
-@dataclass
-class Proposal:
-    """One parameter's proposed change in a step, and what happened to it."""
-
-    index: int
-    role: str
-    old: str
-    new: str
-    status: str
-    reason: str = ""
-    feedback: str = ""
-    refused: str = ""
+Proposal = ParamUpdate
+"""One parameter's proposed change in a step and what happened to it: the optimizer's own
+:class:`~tg_core.optimizer_base.ParamUpdate`, kept in the step record."""
 
 
 @dataclass

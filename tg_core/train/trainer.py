@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -27,7 +28,7 @@ from .estimate import estimate_run
 from .evaluation import ScoreFn, example_texts, mean, score_examples
 from .events import FitEvent, PhaseStarted, RunEnded, RunStarted, StepEnded
 from .progress import Progress
-from .records import FitResult, Proposal, StepRecord
+from .records import FitResult, StepRecord
 from .samples import Sample
 from .search.guard import OverfitGuard
 from .state import RunState
@@ -335,7 +336,7 @@ class Trainer:
     ) -> StepRecord:
         """A step record with the usage spent since ``before``."""
         proposals = [
-            Proposal(u.index, u.role, u.old, u.new, u.status, u.reason, u.feedback, u.refused)
+            dataclasses.replace(u, prompt_ids=list(u.prompt_ids))
             for u in (report.updates if report else [])
         ]
         return StepRecord(
