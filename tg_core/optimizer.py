@@ -12,7 +12,7 @@ from .engine.registry import resolve_engine
 from .engine.usage import track_usage
 from .errors import BudgetExceeded, EngineError, ProposalError, ProposalRejectedWarning, UserError
 from .optimizer_base import Optimizer, ParamUpdate, StepReport
-from .optimizer_extras import update_extras
+from .optimizer_extras import optimizer_system, update_extras
 from .prompts import load_prompt
 from .reduce import areduce_texts
 from .structured import parse_proposal, response_format_for
@@ -89,17 +89,9 @@ class TextualGradientDescent(Optimizer):
         self.checks: list[Callable[[str, str], str | None]] = []
         """Extra checks ``(old, new) -> problem or None`` every proposal must pass (the
         training loop adds its overfit guard here for the length of a run)."""
-        start, end = self.new_variable_tags
-        if optimizer_system_prompt:  # TextGrad's {new_variable_start_tag}/{..._end_tag}
-            tags = {"new_variable_start_tag": start, "new_variable_end_tag": end}
-            try:
-                optimizer_system_prompt = optimizer_system_prompt.format(**tags)
-            except (KeyError, IndexError, ValueError):  # other braces: fill only the tags
-                for name, tag in tags.items():
-                    optimizer_system_prompt = optimizer_system_prompt.replace(f"{{{name}}}", tag)
-        self.optimizer_system_prompt = optimizer_system_prompt or load_prompt(
-            "optimizer_system"
-        ).render(start_tag=start, end_tag=end)
+        self.optimizer_system_prompt = optimizer_system(
+            optimizer_system_prompt, *self.new_variable_tags
+        )
 
     # Names TextGrad users read.
     @property

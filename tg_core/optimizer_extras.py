@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .prompts import render
+from .prompts import load_prompt, render
 
 
 def _items(name: str, values: Sequence[dict[str, str]]) -> str:
@@ -52,3 +52,22 @@ def update_extras(
         )
         parts.append(render("optimizer_failed", failed=shown))
     return "".join(parts)
+
+
+def optimizer_system(custom: str | None, start: str, end: str) -> str:
+    """TGD's system prompt: the built-in one, or ``custom`` with TextGrad's
+    ``{new_variable_start_tag}`` / ``{new_variable_end_tag}`` placeholders filled.
+
+    Example:
+        >>> optimizer_system("Write between {new_variable_start_tag} and {new_variable_end_tag}.", "<A>", "</A>")
+        'Write between <A> and </A>.'
+    """
+    if not custom:
+        return load_prompt("optimizer_system").render(start_tag=start, end_tag=end)
+    tags = {"new_variable_start_tag": start, "new_variable_end_tag": end}
+    try:
+        return custom.format(**tags)
+    except (KeyError, IndexError, ValueError):  # other braces: fill only the tags
+        for name, tag in tags.items():
+            custom = custom.replace(f"{{{name}}}", tag)
+        return custom
