@@ -220,8 +220,11 @@ async def _choose(
     for c in live:
         if c is not best:
             c.status = "screened out"
+            tie = (c.screen_score or 0.0) == (best.screen_score or 0.0)
+            relation = "tied with" if tie else "<"
             c.reason = (
-                f"minibatch {_fmt(c.screen_score)} < best candidate {_fmt(best.screen_score)}"
+                f"minibatch {_fmt(c.screen_score)} {relation} candidate {best.index}'s "
+                f"{_fmt(best.screen_score)}" + (" (the earlier one goes on)" if tie else "")
             )
     if train_score is not None and (best.screen_score or 0.0) < train_score:
         best.status = "screened out"
