@@ -78,12 +78,11 @@ def loss_text(outcome: MetricOutcome, *, expected_text: str = "", output_text: s
         >>> loss_text(MetricOutcome(0.5, "Count again."))
         "The metric scored the program's output 0.5.\\nCount again."
     """
+    score = f"{outcome.score:g}"
     if outcome.feedback:
-        return f"The metric scored the program's output {outcome.score:g}.\n{outcome.feedback}"
-    lines = [f"The metric scored the program's output {outcome.score:g} (higher is better)."]
-    if expected_text:
-        lines += ["Expected output:", expected_text]
-    return "\n".join([*lines, "The program's output:", output_text])
+        return render("metric_feedback", score=score, feedback=outcome.feedback)
+    expected = "\n" + render("metric_expected", expected=expected_text) if expected_text else ""
+    return render("metric_score", score=score, expected=expected, output=output_text)
 
 
 def run_conversation(run: ProgramRun) -> str:
