@@ -115,4 +115,10 @@ def write_report(path: Path, results: Path, command: str) -> None:
         )
     )
     text = "\n\n".join(p for p in parts if p) + "\n"
+    headroom = results / "headroom.json"
+    if headroom.is_file():  # the headroom study's own section, kept across rewrites
+        from .headroom_report import render as render_headroom
+        from .headroom_report import splice
+
+        text = splice(text, render_headroom(json.loads(headroom.read_text("utf-8"))))
     path.write_text(text, encoding="utf-8")
