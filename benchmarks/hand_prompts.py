@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .headroom_prompts import instructions
+
 LINE = "Reply with one line only: 'Answer: (X)' where X is the letter of the correct option."
 
 YES_NO = "Reply with one line only: 'Answer: yes' or 'Answer: no'."
@@ -46,4 +48,8 @@ HAND_WRITTEN: dict[str, dict[str, str]] = {
             "natural-sounding one is right. " + LINE
         ),
     },
+}
+
+HAND_WRITTEN["web_of_lies"] = {
+    kind: instructions("web_of_lies")[kind] for kind in ("short", "recipe", "direct")
 }

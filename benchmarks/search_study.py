@@ -111,6 +111,7 @@ def hand_rows(s: Settings) -> list[dict[str, Any]]:
     before = asyncio.run(test_accuracy(s, task, task.seed_prompt))
     rows = []
     for name, text in HAND_WRITTEN.get(s.task, {}).items():
+        started = time.monotonic()
         after = asyncio.run(test_accuracy(s, task, text))
         print(f"  {name}: {after:.1%} (seed prompt {before:.1%})", flush=True)
         rows.append(
@@ -122,6 +123,10 @@ def hand_rows(s: Settings) -> list[dict[str, Any]]:
                 test_before=before,
                 test_after=after,
                 calls=0,
+                tokens=None,
+                val_before=None,
+                val_after=None,
+                wall_s=round(time.monotonic() - started, 1),
                 final_prompt=text,
                 val_n=len(task.val),
                 test_n=len(task.test),

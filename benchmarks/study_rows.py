@@ -54,7 +54,7 @@ def make_row(**values: Any) -> dict[str, Any]:
     missing = [f for f in FIELDS if f not in values]
     if missing:
         raise ValueError(f"a study row needs {', '.join(missing)}")
-    if values["system"] not in LABELS:
+    if values["system"] not in LABELS and not str(values["system"]).startswith("hand:"):
         raise ValueError(f"unknown system {values['system']!r}; known: {', '.join(LABELS)}")
     return {f: values[f] for f in FIELDS} | {k: v for k, v in values.items() if k not in FIELDS}
 
