@@ -18,14 +18,12 @@ from .._async import run_sync
 from ..errors import UserError
 from .cache import ResponseCache, cache_key
 from .content import content_parts, content_text
+from .finish import PARTIAL_FINISH, note_finish
 from .guard import guarded_attempt, report_usage
 from .overrides import active_override
 from .placement import call_sync
 from .retry import call_with_retries
 from .usage import record_cache_hit
-
-# Finish reasons of an answer the provider cut short: returned, never cached.
-PARTIAL_FINISH = frozenset({"length", "content_filter"})
 
 
 @dataclass(frozen=True)
@@ -182,6 +180,7 @@ class EngineLM:
             hit = await asyncio.to_thread(cache.get, key)
             if hit is not None:
                 record_cache_hit()
+                note_finish("stop")
                 return hit
         finish: list[str | None] = [None]
 
@@ -201,6 +200,7 @@ class EngineLM:
             backoff_s=self.backoff_s,
             cost_estimate=await self._cost_estimate(request),
         )
+        note_finish(finish[0])
         if cache is not None and text and finish[0] not in PARTIAL_FINISH:
             await asyncio.to_thread(cache.set, key, text)
         return text

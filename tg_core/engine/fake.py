@@ -52,7 +52,7 @@ def default_answer(call: FakeCall) -> str:
     return "Be more specific and check each step."
 
 
-Responder = Callable[[FakeCall], str]
+Responder = Callable[[FakeCall], str | Answer]
 
 
 class FakeEngine(EngineLM):
@@ -61,7 +61,8 @@ class FakeEngine(EngineLM):
     Args:
         responses: a list of answers used in order (an ``Exception`` item is raised instead),
             or a function from :class:`FakeCall` to the answer; ``None`` uses
-            :func:`default_answer`.
+            :func:`default_answer`. An answer given as an :class:`Answer` carries its
+            finish reason (``Answer("Step 1:", "length")`` is one cut at ``max_tokens``).
         latency: seconds each call waits (async sleep), to exercise concurrency.
         model_string: the name reported in errors and usage.
 
@@ -75,14 +76,14 @@ class FakeEngine(EngineLM):
 
     def __init__(
         self,
-        responses: Sequence[str | BaseException] | Responder | None = None,
+        responses: Sequence[str | Answer | BaseException] | Responder | None = None,
         *,
         latency: float = 0.0,
         model_string: str = "fake",
     ) -> None:
         self.model_string = model_string
         self.latency = latency
-        self._script: list[str | BaseException] | None = None
+        self._script: list[str | Answer | BaseException] | None = None
         self._responder: Responder = default_answer
         if callable(responses):
             self._responder = responses
@@ -98,11 +99,11 @@ class FakeEngine(EngineLM):
         """The text of every prompt received, in order."""
         return [c.text for c in self.calls]
 
-    def _next(self, call: FakeCall) -> str:
+    def _next(self, call: FakeCall) -> str | Answer:
         with self._lock:
             self.calls.append(call)
             if self._script is None:
-                item: str | BaseException | None = None
+                item: str | Answer | BaseException | None = None
             elif not self._script:
                 raise FakeEngineExhausted(
                     f"FakeEngine got call {len(self.calls)} but its script had "
@@ -127,4 +128,7 @@ class FakeEngine(EngineLM):
         finally:
             with self._lock:
                 self.in_flight -= 1
-        return Answer(answer, None, estimate_tokens(request.text), estimate_tokens(answer), 0.0)
+        text, finish = (
+            (answer.text, answer.finish_reason) if isinstance(answer, Answer) else (answer, None)
+        )
+        return Answer(text, finish, estimate_tokens(request.text), estimate_tokens(text), 0.0)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..engine.finish import finish_reasons, was_cut
 from ..graph import BackwardContext, no_grad
 from ..model import BlackboxLLM
 from ..prompts import load_prompt
@@ -105,13 +106,21 @@ class SystemPromptProgram:
         return str(out.value)
 
     async def loss(self, example: tuple[str, str]) -> Sample:
-        """Forward one training example; the loss says whether the answer was right."""
+        """Forward one training example; the loss says whether the answer was right.
+
+        A wrong answer's feedback gives the correct one; an answer the model could not finish
+        within ``max_tokens`` (the engine reported it cut at the length limit) says so.
+        """
         question, target = example
         q = Variable(question, role_description="question to the LLM", requires_grad=False)
-        out = await self.model.aforward(q, max_tokens=self.max_tokens)
+        with finish_reasons() as finished:
+            out = await self.model.aforward(q, max_tokens=self.max_tokens)
         right = self.task.scorer(str(out.value), target)
         if right:
             loss = Variable("correct", requires_grad=False, role_description="evaluation")
+        elif was_cut(finished):
+            text = load_prompt("answer_cut").render(target=target, max_tokens=str(self.max_tokens))
+            loss = verdict_loss(out, text)
         else:
             text = load_prompt("answer_verdict").render(target=target)
             loss = verdict_loss(out, text)
