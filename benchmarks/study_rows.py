@@ -41,6 +41,8 @@ FIELDS = (
 LABELS = {
     "tgd": "tg_core TGD (TextGrad's loop)",
     "search": "tg_core search",
+    "tgd-relay": "tg_core TGD, relayed feedback",
+    "search-relay": "tg_core search, relayed feedback",
     "textgrad": "TextGrad 0.1.8",
     "gepa": "DSPy GEPA",
 }

@@ -36,9 +36,13 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "tgd": {"num_candidates": 1, "pool": False, "operators": ("rewrite",)},
     "search": {"num_candidates": 3, "pool": True, "operators": ("edit", "example", "rewrite")},
 }
+VARIANTS["tgd-relay"] = {**VARIANTS["tgd"], "feedback": "relay"}
+VARIANTS["search-relay"] = {**VARIANTS["search"], "feedback": "relay"}
 SHAPES = {
     "tgd": "system prompt + question (tg_core BlackboxLLM)",
     "search": "system prompt + question (tg_core BlackboxLLM)",
+    "tgd-relay": "system prompt + question (tg_core BlackboxLLM)",
+    "search-relay": "system prompt + question (tg_core BlackboxLLM)",
     "textgrad": "system prompt + question (TextGrad BlackboxLLM)",
     "gepa": "DSPy ChainOfThought instruction (question -> reasoning, answer; ChatAdapter)",
 }
@@ -130,10 +134,12 @@ async def fit_tg_core(
         batch_size=s.batch,
         seed=seed,
         budget=Budget(max_calls=s.budget),
-        val_sample=s.val_sample if variant == "search" else None,
+        val_sample=s.val_sample if variant.startswith("search") else None,
         progress=False,
+        run_dir=s.work / f"fit-{variant}-seed{seed}",
         **VARIANTS[variant],
     )
+    print(f"  run record and report: {config.run_dir}", flush=True)
     result = await aoptimize_system_prompt(program, config=config, callbacks=[Lines()])
     return Fit(
         str(program.prompt.value),

@@ -12,6 +12,7 @@ from ..graph import BackwardContext, is_grad_enabled
 from ..prompts import load_prompt, render
 from ..variable import Variable
 from .module import Module as Module  # TextGrad's path for the Module base class
+from .relay import is_relaying
 
 
 class Function(ABC):
@@ -80,9 +81,25 @@ async def send_feedback(
     """Ask the critic for feedback on every target concurrently and record it.
 
     ``make_prompt(variable)`` builds the critic's prompt for one target. A failed call is
-    recorded in ``ctx.failures``; the other targets still get their feedback.
+    recorded in ``ctx.failures``; the other targets still get their feedback. Inside
+    :func:`~tg_core.autograd.relay.relay_feedback`, a node that received feedback hands it
+    to every target as it is (no call).
     """
     system = load_prompt("backward_system")
+    relay = load_prompt("feedback_relayed")
+    if is_relaying() and not ctx.is_objective:
+        text = relay.render(
+            response_role=str(context["response_role"]), feedback=feedback_text(ctx)
+        )
+        for variable in targets:
+            if variable.requires_grad:
+                gradient = Variable(
+                    text,
+                    requires_grad=False,
+                    role_description=f"feedback to {variable.get_role_description()}",
+                )
+                variable.add_gradient(gradient, {**context, "prompt_id": relay.id})
+        return
 
     async def one(variable: Variable) -> None:
         text = await agenerate_with(ctx.engine, make_prompt(variable), system_prompt=system.text)

@@ -14,6 +14,7 @@ Operator = Literal["rewrite", "edit", "example"]
 """How a candidate is made: a full rewrite, one added or replaced rule, or one worked example."""
 
 MetricErrorPolicy = Literal["score_zero", "raise"]
+FeedbackMode = Literal["critic", "relay"]
 
 
 class FitConfig(BaseModel):
@@ -54,6 +55,10 @@ class FitConfig(BaseModel):
         constraints: rules every new value must follow, for the default optimizer (text, or a
             function returning an error message or None).
         gradient_memory: past feedback texts per parameter shown to the default optimizer.
+        feedback: how the backward pass reaches a model call's inputs: ``critic`` (TextGrad's:
+            a model call writes the feedback for each input) or ``relay`` (the feedback the
+            call's output received, word for word, beside the call; no model call; see
+            :func:`~tg_core.autograd.relay.relay_feedback`).
         perfect_score: a score at or above it with no feedback gives no gradient.
         on_metric_error: ``score_zero`` counts a failing metric as score 0; ``raise`` stops.
 
@@ -91,6 +96,7 @@ class FitConfig(BaseModel):
     max_examples: int = Field(default=2, ge=0)
     constraints: tuple[Any, ...] = ()
     gradient_memory: int = Field(default=0, ge=0)
+    feedback: FeedbackMode = "critic"
     perfect_score: float = 1.0
     on_metric_error: MetricErrorPolicy = "score_zero"
 

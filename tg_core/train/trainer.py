@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..autograd.reduce_ops import sum as sum_variables
+from ..autograd.relay import relay_feedback
 from ..engine.limits import concurrency
 from ..engine.registry import resolve_engine
 from ..engine.usage import Usage, track_usage
@@ -299,8 +300,10 @@ class Trainer:
         self.phase(step, "backward", f"{len(losses)} losses")
         self.bar.update(step=step, done_in_step=len(losses), batch=len(losses), phase="backward ")
         note = ""
+        relay = relay_feedback() if self.config.feedback == "relay" else contextlib.nullcontext()
         try:
-            await total_loss.abackward(self.engine)
+            with relay:
+                await total_loss.abackward(self.engine)
         except BudgetExceeded:
             raise
         except TgCoreError as exc:  # partial gradients are kept and used
