@@ -104,6 +104,23 @@ def test_a_candidate_worse_on_the_validation_sample_never_sees_the_rest() -> Non
     assert w.prompt.value == "seed"
 
 
+def test_candidates_tied_on_the_minibatch_race_on_the_validation_sample() -> None:
+    w = World(
+        ["flat", "better", "best"],
+        {"seed": [0] * 6, "flat": [0] * 6, "better": [0.2] * 6, "best": [0.5] * 6},
+    )
+    result = w.fit(steps=1, batch_size=2, num_candidates=3, val_sample=2, guard_overfit=False)
+    step = result.history[0]
+    by_value = {c.values[0]: c for c in step.candidates}
+    assert [c.screen_score for c in step.candidates] == [0.0, 0.0, 0.0]
+    assert step.accepted and w.prompt.value == "best" and by_value["best"].status == "kept"
+    for loser, score in (("flat", "0.000"), ("better", "0.200")):
+        assert by_value[loser].status == "screened out"
+        assert by_value[loser].reason.startswith(f"tied on the minibatch; validation sample {score}")
+    assert len([v for v, ex in w.scored if v == "flat" and ex in VAL]) == 2  # the sample only
+    assert len([v for v, ex in w.scored if v == "best" and ex in VAL]) == 6
+
+
 def test_the_guard_refuses_every_proposal_that_copies_a_training_answer_or_input() -> None:
     leaks = [
         "Count carefully. The answer is 3.",

@@ -217,21 +217,22 @@ async def _choose(
         reasons = "; ".join(sorted({c.reason for c in cands if c.reason}))
         return False, f"no usable candidate ({reasons})", None, 0
     best = max(live, key=lambda c: (c.screen_score or 0.0, -c.index))
+    tied = [c for c in live if (c.screen_score or 0.0) == (best.screen_score or 0.0)]
     for c in live:
-        if c is not best:
+        if c not in tied:
             c.status = "screened out"
-            tie = (c.screen_score or 0.0) == (best.screen_score or 0.0)
-            relation = "tied with" if tie else "<"
             c.reason = (
-                f"minibatch {_fmt(c.screen_score)} {relation} candidate {best.index}'s "
-                f"{_fmt(best.screen_score)}" + (" (the earlier one goes on)" if tie else "")
+                f"minibatch {_fmt(c.screen_score)} < candidate {best.index}'s "
+                f"{_fmt(best.screen_score)}"
             )
     if train_score is not None and (best.screen_score or 0.0) < train_score:
-        best.status = "screened out"
-        best.reason = f"minibatch {_fmt(best.screen_score)} < parent {_fmt(train_score)}"
+        for c in tied:
+            c.status = "screened out"
+            c.reason = f"minibatch {_fmt(c.screen_score)} < parent {_fmt(train_score)}"
         return False, f"no candidate matched its parent on the minibatch ({best.reason})", None, 0
     cfg, state = trainer.config, trainer.state
     if not trainer.val:
+        _tie_out(tied, best, "the earlier one is kept")
         set_values(trainer.params, best.values)
         state.best_values = list(best.values)
         best.status, best.reason = "kept", "no validation set"
@@ -240,8 +241,13 @@ async def _choose(
     order = list(range(n))
     random.Random(f"{cfg.seed}-val-{step}").shuffle(order)
     first = order[: cfg.val_sample] if cfg.val_sample and cfg.val_sample < n else order
+    if len(first) < n and len(tied) > 1:  # the minibatch could not tell them apart: race
+        best, scores = await _race(trainer, step, tied, sorted(first))
+    else:
+        _tie_out(tied, best, "the earlier one goes on")
+        set_values(trainer.params, best.values)
+        scores = await trainer.validate(step, sorted(first))
     set_values(trainer.params, best.values)
-    scores = await trainer.validate(step, sorted(first))
     if len(first) < n:
         mine, theirs = mean(list(scores.values())), mean([parent_scores.get(i, 0.0) for i in first])
         if mine < theirs:
@@ -268,6 +274,40 @@ async def _choose(
         else (f"validation did not improve ({score:.3f})")
     )
     return False, f"candidate {best.index} undone: {best.reason}", score, n
+
+
+def _tie_out(tied: list[CandidateRecord], best: CandidateRecord, why: str) -> None:
+    """Mark the candidates that tied ``best`` on the minibatch and were not chosen."""
+    for c in tied:
+        if c is not best:
+            c.status = "screened out"
+            c.reason = (
+                f"minibatch {_fmt(c.screen_score)} tied with candidate {best.index}'s "
+                f"{_fmt(best.screen_score)} ({why})"
+            )
+
+
+async def _race(
+    trainer: Trainer, step: int, tied: list[CandidateRecord], sample: list[int]
+) -> tuple[CandidateRecord, dict[int, float]]:
+    """Validate every candidate that tied on the minibatch on the validation sample; the
+    best there (the earliest of equals) goes on with its sample scores."""
+    results: list[tuple[CandidateRecord, dict[int, float]]] = []
+    for c in tied:
+        set_values(trainer.params, c.values)
+        results.append((c, await trainer.validate(step, sample)))
+    best, scores = max(results, key=lambda r: (mean(list(r[1].values())), -r[0].index))
+    top = mean(list(scores.values()))
+    for c, theirs in results:
+        if c is not best:
+            c.status, c.val_n = "screened out", len(theirs)
+            c.val_score = mean(list(theirs.values()))
+            relation = "tied with" if c.val_score == top else "<"
+            c.reason = (
+                f"tied on the minibatch; validation sample {c.val_score:.3f} {relation} "
+                f"candidate {best.index}'s {top:.3f} (n={len(sample)})"
+            )
+    return best, scores
 
 
 def _gate_pool(
