@@ -78,7 +78,8 @@ def show_steps(result: FitResult) -> None:
     say("\nwhat each step did:")
     for r in result.history:
         say(
-            f"  step {r.step} (training examples {r.batch}): {'kept' if r.accepted else 'not kept'}"
+            f"  step {r.step + 1} (training examples {r.batch}): "
+            f"{'kept' if r.accepted else 'not kept'}"
         )
         for c in r.candidates:
             say(f"    candidate {c.index} {c.operator:8s} {c.status:12s} {c.reason}")
@@ -95,8 +96,9 @@ async def prompt_optimization(engine: Any, cfg: DemoConfig) -> None:
     if done is not None:
         say(
             f"found a finished run in {cfg.run_dir} (validation {pct(done['initial_score'])} -> "
-            f"{pct(done['best_score'])}); nothing was rerun. Start over with --fresh, or delete "
-            f"the folder, or pass another --run-dir."
+            f"{pct(done['best_score'])}); nothing was rerun. Start over with --fresh (after "
+            f"`make`: `.venv/bin/tg-core demo --fresh`), or delete the folder, or pass another "
+            f"--run-dir."
         )
         say(f"its final system prompt:\n{done['best_values'][0]}")
         return

@@ -86,11 +86,11 @@ async def shirts(engine: Any) -> None:
     )
     loss = await TextLoss(instruction, engine=engine).aforward(answer)
     say(f"evaluation (the loss, the model's own verdict):\n{loss}\n")
+    say(f"reference answer: {REFERENCE_HOURS:g} hour (the shirts dry side by side)")
+    say(f"initial answer, checked against it: {reference_check(str(answer))}")
     say(
-        f"reference answer: {REFERENCE_HOURS:g} hour (the shirts dry side by side). The initial "
-        f"answer's last stated duration is {reference_check(str(answer))}. The verdict above is "
-        "the model's: a small model may call a wrong answer correct, and the step below follows "
-        "that verdict, not the reference."
+        "The evaluation above is the model's own verdict: a small model may call a wrong answer "
+        "correct, and the step below follows that verdict, not the reference."
     )
     await loss.abackward(engine)
     say(f"\ngradient on the answer:\n{answer.get_gradient_text()}\n")

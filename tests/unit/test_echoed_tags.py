@@ -63,7 +63,7 @@ def test_the_showcase_prints_the_reference_next_to_the_models_verdict(
     verdict = out.index("Correct: the answer is right.")
     reference = out.index("reference answer: 1 hour (the shirts dry side by side)")
     assert verdict < reference
-    assert "last stated duration is 1.2 hours: wrong (the reference is 1 hour)" in out
+    assert "initial answer, checked against it: 1.2 hours: wrong (the reference is 1 hour)" in out
     assert "a small model may call a wrong answer correct" in out
     assert out.rstrip().endswith(
         "checked against the reference: 1.2 hours: wrong (the reference is 1 hour)"
