@@ -27,6 +27,17 @@ _DURATION = re.compile(
 )
 
 
+_LATEX_WRAPPER = re.compile(r"\\(?:boxed|text|textbf|mathrm)\{([^{}]*)\}")
+_MARKUP = re.compile(r"[{}*$]|\\[()\[\]]")
+
+
+def _plain(text: str) -> str:
+    """Markdown and LaTeX answers as plain words (``\\boxed{1.2} hours`` -> ``1.2 hours``)."""
+    for _ in range(2):
+        text = _LATEX_WRAPPER.sub(r"\1", text)
+    return _MARKUP.sub(" ", text)
+
+
 def _number(text: str) -> float:
     return 1.0 if text.lower() in ("one", "a", "an") else float(text)
 
@@ -35,7 +46,8 @@ def last_duration_hours(text: str) -> float | None:
     """The last duration an answer states, in hours (``None`` when it states none).
 
     A plain text match, not a judgement: it reads "1.2 hours", "one hour", "72 minutes" and
-    "1 hour and 12 minutes", and takes the last one as the answer's conclusion.
+    "1 hour and 12 minutes" (also through Markdown and LaTeX such as ``\\boxed{1.2} hours``),
+    and takes the last one as the answer's conclusion.
 
     Example:
         >>> last_duration_hours("25 shirts take 1 hour, so 30 shirts take 1.2 hours.")
@@ -44,8 +56,10 @@ def last_duration_hours(text: str) -> float | None:
         (1.0, None)
         >>> last_duration_hours("about 1 hour and 12 minutes")
         1.2
+        >>> last_duration_hours(r"It takes 1 hour for 25, so \\boxed{1.2} hours for 30 shirts.")
+        1.2
     """
-    matches = list(_DURATION.finditer(text))
+    matches = list(_DURATION.finditer(_plain(text)))
     if not matches:
         return None
     last = matches[-1]

@@ -76,6 +76,7 @@ _ONLY_MARKS = re.compile(rf"\s*(?:{_MARK}\s*)+")
 _LEADING_MARK = re.compile(rf"\s*{_MARK}\s*")
 _TRAILING_MARK = re.compile(rf"\s*{_MARK}\s*$")
 _NUMBERED = re.compile(r"_\d+$")
+_BLOCK = re.compile(r"<([A-Z][A-Z0-9_]*)(?:\s[^<>\n]*)?>(.*?)</\1>", re.DOTALL)
 
 
 def _echoed_names(prompt: str) -> set[str]:
@@ -85,6 +86,28 @@ def _echoed_names(prompt: str) -> set[str]:
         if _ONLY_MARKS.fullmatch(line):
             names.update(match.group(1) for match in _TAG_MARK.finditer(line))
     return names
+
+
+def _drop_echoes(answer: str, prompt: str, known: Callable[[str], bool]) -> str:
+    """``answer`` without the known tag blocks that only copy text of the prompt.
+
+    When nothing but such copies is left, ``answer`` is kept whole (the copy is then the
+    whole reply, and unwrapping it keeps what it says).
+    """
+    kept: list[str] = []
+    start = 0
+    for block in _BLOCK.finditer(answer):
+        body = block.group(2).strip()
+        if known(block.group(1)) and body and body in prompt:
+            kept.append(answer[start : block.start()])
+            start = block.end()
+            own_line = block.start() == 0 or answer[block.start() - 1] == "\n"
+            if own_line and answer.startswith("\n", start):
+                start += 1  # the block filled its lines: its line break goes with it
+    if start == 0:
+        return answer
+    rest = "".join([*kept, answer[start:]])
+    return rest if rest.strip() else answer
 
 
 def _unwrap(line: str, known: Callable[[str], bool]) -> str | None:
@@ -109,9 +132,10 @@ def strip_echoed_tags(answer: str, prompt: str) -> str:
     A small model asked for feedback on a prompt full of ``<OUTPUT>``, ``<FEEDBACK>`` or
     ``<VARIABLE role="...">`` blocks often wraps its reply in such tags (or numbered ones,
     ``<FEEDBACK_1>``). The tags removed are the library's own prompt tags and those ``prompt``
-    writes on a line of their own, and only where they wrap: a line made of them goes, a line
-    they open or close loses them. A tag mentioned inside a sentence ("put it in <OUTPUT>
-    tags") and any other markup (``<div>``) stay.
+    writes on a line of their own, and only where they wrap: a block of them that merely
+    copies text of the prompt (the ``<OUTPUT>`` it was shown) goes whole, a line made of them
+    goes, a line they open or close loses them. A tag mentioned inside a sentence ("put it
+    in <OUTPUT> tags") and any other markup (``<div>``) stay.
 
     Args:
         answer: the model's reply.
@@ -133,8 +157,9 @@ def strip_echoed_tags(answer: str, prompt: str) -> str:
     def known(name: str) -> bool:
         return name in names or _NUMBERED.sub("", name) in names
 
-    lines = [_unwrap(line, known) for line in answer.splitlines()]
-    if lines == answer.splitlines():
+    text = _drop_echoes(answer, prompt, known)
+    lines = [_unwrap(line, known) for line in text.splitlines()]
+    if text == answer and lines == answer.splitlines():
         return answer
     kept = "\n".join(line for line in lines if line is not None)
     return re.sub(r"\n{3,}", "\n\n", kept).strip("\n")

@@ -14,13 +14,23 @@ from tg_core.tags import strip_echoed_tags
 
 PROMPT_TAGS = ("<OUTPUT>", "</OUTPUT>", "<FEEDBACK>", "</FEEDBACK>", "<VARIABLE", "</VARIABLE>")
 
+# What the 0.5B local model answers to the shirts backward prompt: its feedback, then a copy
+# of the <OUTPUT> block it was shown; wrapped, for good measure, in the variable's own tags.
 WRAPPED_GRADIENT = (
-    "<OUTPUT>\n"
     "The answer multiplies the time by 30/25, but shirts dry side by side.\n"
+    "<OUTPUT>\n"
+    "Correct: the answer is right.\n"
     "</OUTPUT>\n"
     '<VARIABLE role="concise and accurate answer to the question">\n'
     "<FEEDBACK>State that 30 shirts still take 1 hour.</FEEDBACK>\n"
     "</VARIABLE>"
+)
+# The model's own answer to the shirts question, word for word in its ending.
+LATEX_ANSWER = (
+    "First, we know that it takes 1 hour to dry 25 shirts under the sun. Therefore:\n"
+    "\\[\n\\text{Total drying time} = \\left(\\frac{1 \\text{ hour}}{25 \\text{ shirts}}"
+    "\\right) \\times 30\n\\]\n"
+    "Therefore, it will take \\boxed{1.2} hours to dry 30 shirts under the sun."
 )
 
 
@@ -32,7 +42,7 @@ def _shirts_model(call: FakeCall) -> str:
         return WRAPPED_GRADIENT
     if call.system_prompt and "Evaluate any given answer" in call.system_prompt:
         return "Correct: the answer is right."
-    return "30 shirts take 30/25 hours, so it takes 1.2 hours."
+    return LATEX_ANSWER
 
 
 def _has_no_prompt_tags(text: str) -> bool:
@@ -46,7 +56,7 @@ def test_the_shirts_showcase_shows_and_stores_feedback_without_tags(
     asyncio.run(shirts(engine))
     out = capsys.readouterr().out
     gradient_prompt = next(p for p in engine.prompts if "Give feedback on this input" in p)
-    assert "<OUTPUT>" in gradient_prompt  # the critic's prompt did use the tags it echoed
+    assert "<OUTPUT>\nCorrect: the answer is right.\n</OUTPUT>" in gradient_prompt
     shown = out.split("gradient on the answer:\n", 1)[1].split("\n\nimproved answer", 1)[0]
     assert shown == (
         "The answer multiplies the time by 30/25, but shirts dry side by side.\n"
@@ -80,7 +90,10 @@ def test_the_gradient_a_variable_stores_has_no_prompt_tags() -> None:
     assert len(answer.gradients) == 1
     stored = str(answer.gradients[0].value)
     assert _has_no_prompt_tags(stored) and _has_no_prompt_tags(answer.get_gradient_text())
-    assert stored.startswith("The answer multiplies the time by 30/25")
+    assert stored == (
+        "The answer multiplies the time by 30/25, but shirts dry side by side.\n"
+        "State that 30 shirts still take 1 hour."
+    )
 
 
 def test_merged_feedback_has_no_prompt_tags() -> None:
@@ -112,7 +125,19 @@ def test_only_wrapping_prompt_tags_are_removed() -> None:
     assert strip_echoed_tags("<ANSWER>42</ANSWER>", "Reply as\n<ANSWER>\n...\n</ANSWER>") == "42"
 
 
+def test_an_answer_that_is_only_a_copy_keeps_its_text() -> None:
+    prompt = "<OUTPUT>\nThe count is right.\n</OUTPUT>\nGive feedback."
+    assert strip_echoed_tags("<OUTPUT>\nThe count is right.\n</OUTPUT>", prompt) == (
+        "The count is right."
+    )
+    assert strip_echoed_tags("Keep it.\n<OUTPUT>The count is right.</OUTPUT>", prompt) == (
+        "Keep it."
+    )
+
+
 def test_the_reference_check_reads_the_last_stated_duration() -> None:
+    assert reference_check(LATEX_ANSWER) == "1.2 hours: wrong (the reference is 1 hour)"
+    assert last_duration_hours("**Answer: 1 hour** for 30 shirts") == 1.0
     assert last_duration_hours("It takes 72 minutes.") == 1.2
     assert last_duration_hours("25 shirts: 1 hour. 30 shirts: an hour.") == 1.0
     assert reference_check("Well, it depends.") == "no duration stated: cannot be checked"
