@@ -30,7 +30,7 @@ from tg_adapters.dspy import (
     named_parameters,
     parameters,
 )
-from tg_core.local import LOCAL_MODEL_ALIAS, ensure_server
+from tg_core.local import ensure_server
 from tg_core.tasks.answers import integers_match
 from tg_core.tasks.datasets import load_bbh
 
@@ -102,7 +102,7 @@ def main() -> None:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     server = ensure_server()
     lm = dspy.LM(
-        f"openai/{LOCAL_MODEL_ALIAS}",
+        f"openai/{server.model_alias}",
         api_base=server.base_url,
         api_key="EMPTY",
         max_tokens=112,

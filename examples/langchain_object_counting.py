@@ -36,13 +36,13 @@ def local_chat_model(max_tokens: int) -> BaseChatModel:
     """``ChatOpenAI`` on the embedded model's server (started if none is running)."""
     from langchain_openai import ChatOpenAI
 
-    from tg_core.local import LOCAL_MODEL_ALIAS, ensure_server
+    from tg_core.local import ensure_server
 
     server = ensure_server()
     return ChatOpenAI(  # type: ignore[call-arg]
         base_url=server.base_url,
         api_key="EMPTY",  # type: ignore[arg-type]
-        model=LOCAL_MODEL_ALIAS,
+        model=server.model_alias,
         max_tokens=max_tokens,
         temperature=0,
         # llama.cpp's server reads "max_tokens"; ChatOpenAI sends "max_completion_tokens".

@@ -41,6 +41,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+class _DefaultsHelp(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default, except where the help text already says what happens."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``tg-core`` argument parser.
 
@@ -62,9 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
             "BIG-Bench Hard task on the embedded local model, with held-out test accuracy "
             "before and after. A finished run in --run-dir is shown, not rerun (--fresh)."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_DefaultsHelp,
     )
-    demo.add_argument("--engine", default=defaults.engine, help="engine name")
+    demo.add_argument(
+        "--engine",
+        default=defaults.engine,
+        help="engine name: local (the embedded model, or the GGUF named by TG_CORE_LOCAL_MODEL), "
+        "or any get_engine name such as openai/gpt-4o-mini",
+    )
     demo.add_argument("--task", default=defaults.task, help="BIG-Bench Hard task name")
     demo.add_argument(
         "--val-size", type=int, default=defaults.val_size, help="validation questions"
@@ -92,7 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=defaults.seed, help="seeds batch order and search"
     )
     demo.add_argument(
-        "--data-dir", default=None, help="folder holding bbh/<task>.json (default: download once)"
+        "--data-dir",
+        default=None,
+        help="folder holding bbh/<task>.json (default: none; the file is downloaded once into "
+        "~/.cache/tg_core/data)",
     )
     demo.add_argument("--run-dir", default="runs/demo", help="checkpoints and report")
     demo.add_argument(

@@ -10,20 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from .demo_progress import PhaseLines, pct, say
+from .demo_shirts import shirts
 from .engine.registry import get_engine
 from .engine.usage import track_usage
-from .loss import TextLoss
-from .model import BlackboxLLM
-from .optimizer import TextualGradientDescent
 from .recipes import QATask, SystemPromptProgram, aoptimize_system_prompt, direct_instruction
 from .tasks import bbh_scorer, load_task
 from .train import FitConfig, FitResult, load_checkpoint
-from .variable import Variable
 
-SHIRTS = (
-    "If it takes 1 hour to dry 25 shirts under the sun, how long will it take to dry 30 shirts "
-    "under the sun? Reason step by step"
-)
 DEMO_TASK = "sports_understanding"
 """The demo's task: one where the local model has room (see benchmarks/RESULTS.md)."""
 
@@ -53,25 +46,6 @@ class DemoConfig:
     fresh: bool = False
     progress: bool | None = None
     skip_shirts: bool = False
-
-
-async def shirts(engine: Any) -> None:
-    """TextGrad's answer-optimization example, one step."""
-    say("\n== 1. Answer optimization (TextGrad's shirts example) ==")
-    question = Variable(SHIRTS, role_description="question to the LLM", requires_grad=False)
-    answer = await BlackboxLLM(engine).aforward(question)
-    answer.set_role_description("concise and accurate answer to the question")
-    say(f"initial answer:\n{answer}\n")
-    instruction = (
-        f"Here's a question: {SHIRTS}. Evaluate any given answer to this question, be smart, "
-        "logical, and very critical. Just provide concise feedback."
-    )
-    loss = await TextLoss(instruction, engine=engine).aforward(answer)
-    say(f"evaluation (the loss):\n{loss}\n")
-    await loss.abackward(engine)
-    say(f"gradient on the answer:\n{answer.get_gradient_text()}\n")
-    report = await TextualGradientDescent([answer], engine=engine).astep()
-    say(f"improved answer ({report.updates[0].status}):\n{answer}")
 
 
 def demo_task(cfg: DemoConfig) -> QATask:
@@ -104,7 +78,8 @@ def show_steps(result: FitResult) -> None:
     say("\nwhat each step did:")
     for r in result.history:
         say(
-            f"  step {r.step} (training examples {r.batch}): {'kept' if r.accepted else 'not kept'}"
+            f"  step {r.step + 1} (training examples {r.batch}): "
+            f"{'kept' if r.accepted else 'not kept'}"
         )
         for c in r.candidates:
             say(f"    candidate {c.index} {c.operator:8s} {c.status:12s} {c.reason}")
@@ -121,8 +96,9 @@ async def prompt_optimization(engine: Any, cfg: DemoConfig) -> None:
     if done is not None:
         say(
             f"found a finished run in {cfg.run_dir} (validation {pct(done['initial_score'])} -> "
-            f"{pct(done['best_score'])}); nothing was rerun. Start over with --fresh, or delete "
-            f"the folder, or pass another --run-dir."
+            f"{pct(done['best_score'])}); nothing was rerun. Start over with --fresh (after "
+            f"`make`: `.venv/bin/tg-core demo --fresh`), or delete the folder, or pass another "
+            f"--run-dir."
         )
         say(f"its final system prompt:\n{done['best_values'][0]}")
         return

@@ -25,21 +25,23 @@ def pct(score: float | None) -> str:
 class PhaseLines(FitCallback):
     """Prints the estimate, each phase, each candidate's verdict and each step's outcome.
 
+    Steps are numbered from 1, as in the progress line and the report.
+
     Example:
         >>> PhaseLines().on_event(PhaseStarted(step=0, elapsed_s=3.2, phase="forward", detail="3 examples"))
-        [    3 s] step 0: forward (3 examples)
+        [    3 s] step 1: forward (3 examples)
     """
 
     def on_run_start(self, state: dict[str, Any]) -> None:
         estimate = state["estimate"]
         say(f"estimate: about {estimate['calls']} model calls, {estimate['tokens']:,} tokens")
         if state.get("initial_score") is not None:
-            say(f"resuming the run in its folder at step {state['next_step']}")
+            say(f"resuming the run in its folder at step {state['next_step'] + 1}")
 
     def on_event(self, event: FitEvent) -> None:
         stamp = f"[{event.elapsed_s:5.0f} s]"
         if isinstance(event, PhaseStarted):
-            where = "before the first step" if event.step is None else f"step {event.step}"
+            where = "before the first step" if event.step is None else f"step {event.step + 1}"
             detail = f" ({event.detail})" if event.detail else ""
             say(f"{stamp} {where}: {event.phase}{detail}")
         elif isinstance(event, CandidateJudged):
@@ -54,4 +56,4 @@ class PhaseLines(FitCallback):
 
     def on_step_end(self, record: StepRecord) -> None:
         verdict = "kept" if record.accepted else "not kept"
-        say(f"step {record.step}: {verdict}: {record.reason} ({record.seconds:.0f} s)")
+        say(f"step {record.step + 1}: {verdict}: {record.reason} ({record.seconds:.0f} s)")

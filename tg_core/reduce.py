@@ -12,6 +12,7 @@ from .engine.base import agenerate_with
 from .engine.usage import estimate_tokens
 from .errors import UserError
 from .prompts import load_prompt
+from .tags import strip_echoed_tags
 from .variable import Variable
 
 _DEFAULT_TOKENS = 3000
@@ -121,7 +122,7 @@ async def areduce_texts(
             content = prompt.render(
                 count=str(len(group)), role=role, items=items, max_words=str(words)
             )
-            return await agenerate_with(engine, content)
+            return strip_echoed_tags(await agenerate_with(engine, content), content)
 
         texts = list(await asyncio.gather(*(merge(g) for g in groups)))
         rounds += 1

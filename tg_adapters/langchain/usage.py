@@ -41,8 +41,14 @@ class UsageCallbackHandler(BaseCallbackHandler):
         1
     """
 
-    run_inline = True
-    raise_error = True  # a BudgetExceeded must stop the chain, not be logged
+    # A BudgetExceeded must stop the chain, not be logged. LangChain's async callback manager
+    # makes every handler's coroutine before awaiting the inline ones one by one, so an inline
+    # handler that raises leaves the coroutines after it never awaited (a RuntimeWarning, and
+    # those handlers never hear of the call). Not inline, this handler runs with the other
+    # non-inline ones under one gather, after every inline handler has run: none is stranded,
+    # and the call is still held before it is sent.
+    run_inline = False
+    raise_error = True
 
     def __init__(self) -> None:
         super().__init__()

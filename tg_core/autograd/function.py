@@ -10,6 +10,7 @@ from .._async import run_sync
 from ..engine.base import agenerate_with
 from ..graph import BackwardContext, is_grad_enabled
 from ..prompts import load_prompt, render
+from ..tags import strip_echoed_tags
 from ..variable import Variable
 from .module import Module as Module  # TextGrad's path for the Module base class
 from .relay import is_relaying
@@ -80,10 +81,11 @@ async def send_feedback(
 ) -> None:
     """Ask the critic for feedback on every target concurrently and record it.
 
-    ``make_prompt(variable)`` builds the critic's prompt for one target. A failed call is
-    recorded in ``ctx.failures``; the other targets still get their feedback. Inside
-    :func:`~tg_core.autograd.relay.relay_feedback`, a node that received feedback hands it
-    to every target as it is (no call).
+    ``make_prompt(variable)`` builds the critic's prompt for one target. The prompt's own tags
+    (``<OUTPUT>``, ``<FEEDBACK>``, ...) that the critic echoes are removed from its answer. A
+    failed call is recorded in ``ctx.failures``; the other targets still get their feedback.
+    Inside :func:`~tg_core.autograd.relay.relay_feedback`, a node that received feedback
+    hands it to every target as it is (no call).
     """
     system = load_prompt("backward_system")
     relay = load_prompt("feedback_relayed")
@@ -102,7 +104,9 @@ async def send_feedback(
         return
 
     async def one(variable: Variable) -> None:
-        text = await agenerate_with(ctx.engine, make_prompt(variable), system_prompt=system.text)
+        prompt = make_prompt(variable)
+        answer = await agenerate_with(ctx.engine, prompt, system_prompt=system.text)
+        text = strip_echoed_tags(answer, prompt)
         gradient = Variable(
             text,
             requires_grad=False,

@@ -14,10 +14,15 @@ DEFAULT_LOCAL_MAX_TOKENS = 512
 
 
 class LocalEngine(LiteLLMEngine):
-    """The local Qwen2.5-Coder-0.5B model behind llama.cpp's OpenAI-compatible server.
+    """The local model behind llama.cpp's OpenAI-compatible server (Qwen2.5-Coder-0.5B by default).
 
-    The server is found or started on the first call, not when the engine is made. The cache
-    key uses the model's name, not the server's port, so answers are reused across runs.
+    The server is found or started on the first call, not when the engine is made. The model
+    is the bundled one, or the user's GGUF named by ``TG_CORE_LOCAL_MODEL`` (checked here, so
+    a wrong path fails at once). The cache key uses the model's name, not the server's port,
+    so answers are reused across runs.
+
+    Raises:
+        OwnModelError: ``TG_CORE_LOCAL_MODEL`` names no readable GGUF file.
 
     Example:
         >>> LocalEngine(cache=False).model_string
@@ -25,13 +30,14 @@ class LocalEngine(LiteLLMEngine):
     """
 
     def __init__(self, cache: Any = True, **kwargs: Any) -> None:
-        from ..local import LOCAL_MODEL_ALIAS
+        from ..local.choice import chosen_model
 
+        alias = chosen_model().alias
         kwargs.setdefault("max_tokens", DEFAULT_LOCAL_MAX_TOKENS)
         kwargs.setdefault("temperature", 0.0)
         kwargs.setdefault("timeout", 600.0)
-        super().__init__(f"{LOCAL_PREFIX}/{LOCAL_MODEL_ALIAS}", cache=cache, **kwargs)
-        self._alias = LOCAL_MODEL_ALIAS
+        super().__init__(f"{LOCAL_PREFIX}/{alias}", cache=cache, **kwargs)
+        self._alias = alias
         self._api_key = "EMPTY"
 
     async def _acall(self, request: EngineRequest) -> Answer:

@@ -1,4 +1,4 @@
-"""The embedded local model: verified weights and a llama-cpp-python server on loopback.
+"""The embedded local model: verified weights or your own GGUF, served by llama.cpp on loopback.
 
 Importing this package is cheap: it touches no file or network and imports neither
 ``llama_cpp`` nor ``httpx``.
@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+from tg_core.local.choice import MODEL_ENV, ModelChoice, OwnModelError, chosen_model
 from tg_core.local.errors import (
     LocalModelError,
     LocalModelUnavailable,
@@ -30,11 +31,15 @@ from tg_core.local.weights import model_path
 
 __all__ = [
     "LOCAL_MODEL_ALIAS",
+    "MODEL_ENV",
     "LocalModelError",
     "LocalModelUnavailable",
     "LocalServer",
     "LocalServerError",
     "ModelChecksumError",
+    "ModelChoice",
+    "OwnModelError",
+    "chosen_model",
     "ensure_server",
     "model_path",
     "server_status",

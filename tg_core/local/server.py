@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tg_core.fs import ensure_private_dir
+from tg_core.local.choice import ModelChoice, OwnModelError, chosen_model
 from tg_core.local.command import HOST, build_server_command, check_server_packages, child_env
 from tg_core.local.errors import LocalServerError
 from tg_core.local.paths import file_lock, local_state_dir
@@ -102,7 +103,7 @@ def _disown(pid: int) -> subprocess.Popen[bytes] | None:
 
 
 def _wait_ready(
-    proc: subprocess.Popen[bytes], base_url: str, log_file: Path, timeout: float
+    proc: subprocess.Popen[bytes], base_url: str, log_file: Path, timeout: float, alias: str
 ) -> Literal["ready", "port-taken"]:
     deadline = time.monotonic() + timeout
     while True:
@@ -116,7 +117,7 @@ def _wait_ready(
                 log_path=log_file,
                 log_tail=tail,
             )
-        if probe(base_url, alias=LOCAL_MODEL_ALIAS, timeout=2.0) == "ready":
+        if probe(base_url, alias=alias, timeout=2.0) == "ready":
             return "ready"
         if time.monotonic() >= deadline:
             raise LocalServerError(
@@ -127,8 +128,8 @@ def _wait_ready(
         time.sleep(0.25)
 
 
-def _launch(*, n_ctx: int, timeout: float, detached: bool) -> LocalServer:
-    model_file = model_path()
+def _launch(choice: ModelChoice, *, n_ctx: int, timeout: float, detached: bool) -> LocalServer:
+    model_file = choice.path if choice.path is not None else model_path()
     check_server_packages()
     log_file = log_path()
     rotate_log(log_file)
@@ -137,7 +138,7 @@ def _launch(*, n_ctx: int, timeout: float, detached: bool) -> LocalServer:
         base_url = f"http://{HOST}:{port}/v1"
         with log_file.open("ab") as log_handle:
             proc = subprocess.Popen(
-                build_server_command(model_file, port, n_ctx=n_ctx),
+                build_server_command(model_file, port, n_ctx=n_ctx, alias=choice.alias),
                 stdin=subprocess.DEVNULL,
                 stdout=log_handle,
                 stderr=subprocess.STDOUT,
@@ -147,7 +148,7 @@ def _launch(*, n_ctx: int, timeout: float, detached: bool) -> LocalServer:
             )
         _own(proc)
         try:
-            outcome = _wait_ready(proc, base_url, log_file, timeout)
+            outcome = _wait_ready(proc, base_url, log_file, timeout, choice.alias)
         except BaseException:
             _disown(proc.pid)
             terminate_proc(proc, timeout=5.0)
@@ -161,9 +162,10 @@ def _launch(*, n_ctx: int, timeout: float, detached: bool) -> LocalServer:
             base_url=base_url,
             port=port,
             pid=proc.pid,
-            model_alias=LOCAL_MODEL_ALIAS,
+            model_alias=choice.alias,
             log_path=log_file,
             model_file=model_file,
+            own_model=choice.own,
             n_ctx=n_ctx,
             detached=detached,
             owner_pid=os.getpid(),
@@ -176,12 +178,34 @@ def _launch(*, n_ctx: int, timeout: float, detached: bool) -> LocalServer:
     )
 
 
+def serves(server: LocalServer, choice: ModelChoice) -> bool:
+    """Tell whether ``server`` serves the model ``choice`` names.
+
+    Example:
+        >>> record = LocalServer("http://127.0.0.1:1/v1", 1, 2, LOCAL_MODEL_ALIAS, Path("l"))
+        >>> serves(record, ModelChoice(LOCAL_MODEL_ALIAS, own=False))
+        True
+    """
+    if server.own_model != choice.own or server.model_alias != choice.alias:
+        return False
+    return not choice.own or server.model_file == choice.path
+
+
 def _ensure(*, n_ctx: int, timeout: float, detached: bool) -> LocalServer:
+    choice = chosen_model()
     ensure_private_dir(local_state_dir())
     with file_lock(lock_path(), timeout=timeout + 60.0):
         existing = read_state()
         if existing is not None:
             if _alive(existing, probe_timeout=1.0):
+                if not serves(existing, choice):
+                    served = existing.model_file or existing.model_alias
+                    raise LocalServerError(
+                        f"a local model server is already running another model ({served}; "
+                        f"pid {existing.pid}, {existing.base_url}) than the one asked for, "
+                        f"{choice.describe()}; stop it with `tg-core local stop` to start one "
+                        "with the model asked for"
+                    )
                 if existing.n_ctx < n_ctx:
                     raise LocalServerError(
                         f"a local model server with n_ctx={existing.n_ctx} is already running "
@@ -200,7 +224,7 @@ def _ensure(*, n_ctx: int, timeout: float, detached: bool) -> LocalServer:
                 else:
                     terminate_pid(existing.pid, timeout=10.0)
             clear_state()
-        return _launch(n_ctx=n_ctx, timeout=timeout, detached=detached)
+        return _launch(choice, n_ctx=n_ctx, timeout=timeout, detached=detached)
 
 
 def ensure_server(
@@ -210,7 +234,8 @@ def ensure_server(
 
     A server recorded in ``$TG_CORE_HOME/local/server.json`` that is alive (its process runs
     and ``GET /v1/models`` answers, or is busy serving a request) is reused, from this or any
-    other process. Otherwise the model is assembled if needed (:func:`model_path`) and
+    other process. Otherwise the model is assembled if needed (:func:`model_path`), or the
+    user's GGUF named by ``TG_CORE_LOCAL_MODEL`` is taken as it is, and
     ``python -m llama_cpp.server`` is started on a free loopback port, logging to
     ``$TG_CORE_HOME/local/server.log``. A server started here is stopped when this
     interpreter exits. A file lock keeps concurrent callers from starting two servers.
@@ -226,8 +251,9 @@ def ensure_server(
     Raises:
         LocalModelUnavailable: the weights or the server package are not installed.
         ModelChecksumError: the installed weights are damaged.
+        OwnModelError: ``TG_CORE_LOCAL_MODEL`` names no readable GGUF file.
         LocalServerError: the server died or did not answer in time (the message names the
-            log file and quotes its last lines).
+            log file and quotes its last lines), or a running server serves another model.
 
     Example:
         >>> server = ensure_server()  # doctest: +SKIP
@@ -290,8 +316,10 @@ def server_status() -> dict[str, Any]:
 
     Returns:
         A JSON-ready dict: ``running`` (bool), ``state`` (``"ready"``, ``"busy"`` serving a
-        request, ``"down"`` or ``"stopped"``), ``state_file``, ``log_path`` and, when a server
-        is recorded, every :class:`LocalServer` field plus ``owned_by_this_process``.
+        request, ``"down"`` or ``"stopped"``), ``state_file``, ``log_path``, the model the
+        next start would serve (``chosen_model``: ``alias``, ``own``, ``path``; or
+        ``chosen_model_error`` when ``TG_CORE_LOCAL_MODEL`` is wrong) and, when a server is
+        recorded, every :class:`LocalServer` field plus ``owned_by_this_process``.
 
     Example:
         >>> server_status()["running"]  # doctest: +SKIP
@@ -303,6 +331,13 @@ def server_status() -> dict[str, Any]:
         "state_file": str(state_path()),
         "log_path": str(log_path()),
     }
+    try:
+        choice = chosen_model()
+    except OwnModelError as exc:
+        status["chosen_model_error"] = str(exc)
+    else:
+        path = None if choice.path is None else str(choice.path)
+        status["chosen_model"] = {"alias": choice.alias, "own": choice.own, "path": path}
     existing = read_state()
     if existing is None:
         return status

@@ -66,3 +66,24 @@ def render(name: str, **values: str) -> str:
         '<VARIABLE role="a poem">'
     """
     return load_prompt(name).render(**values)
+
+
+_TAG_NAME = re.compile(r"</?([A-Z][A-Z0-9_]*)[\s>]")
+
+
+@functools.cache
+def template_tag_names() -> frozenset[str]:
+    """The upper-case tag names the library's prompt files write (``OUTPUT``, ``FEEDBACK`` ...).
+
+    ``VARIABLE`` is among them: the variable block takes its tag as a value and every prompt
+    shows variables under that name.
+
+    Example:
+        >>> {"OUTPUT", "FEEDBACK", "VARIABLE"} <= template_tag_names()
+        True
+    """
+    names = {"VARIABLE"}
+    for entry in resources.files(__package__).iterdir():
+        if entry.name.endswith(".txt"):
+            names.update(_TAG_NAME.findall(entry.read_text("utf-8")))
+    return frozenset(names)

@@ -1,0 +1,71 @@
+"""What the demo's command line and progress lines tell a person: defaults, step numbers."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+import pytest
+
+import tg_core as tg
+from tg_core.cli import build_parser
+from tg_core.demo_progress import PhaseLines
+from tg_core.engine.fake import FakeCall, FakeEngine
+from tg_core.train import Sample, fit
+
+
+def _demo_parser() -> argparse.ArgumentParser:
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices["demo"]
+
+
+def test_demo_help_names_every_options_default_and_never_none() -> None:
+    parser = _demo_parser()
+    text = parser.format_help()
+    assert "(default: None)" not in text
+    flat = " ".join(text.split())
+    for action in parser._actions:
+        if action.dest == "help":
+            continue
+        assert action.help, action.dest
+        shown = "default: none" if action.default is None else f"default: {action.default}"
+        assert shown in flat, action.dest
+    assert "TG_CORE_LOCAL_MODEL" in flat
+
+
+def test_progress_lines_number_steps_from_one_as_the_report_does(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def answer(call: FakeCall) -> str:
+        if "<IMPROVED_VARIABLE>" in call.text:
+            return "<IMPROVED_VARIABLE>Answer with the number only.</IMPROVED_VARIABLE>"
+        return "State the number."
+
+    engine = FakeEngine(answer)
+    prompt = tg.Variable("Answer.", role_description="system prompt")
+    model = tg.BlackboxLLM(engine, system_prompt=prompt)
+
+    async def loss(example: str) -> Sample:
+        out = await model.aforward(tg.Variable(example, role_description="question"))
+        judged = await tg.TextLoss("Judge it.", engine=engine).aforward(out)
+        return Sample(judged, 0.0, example, str(out.value), "2")
+
+    async def score(example: str) -> float:
+        return float("number only" in str(prompt.value))
+
+    fit(
+        [prompt],
+        loss,
+        score,
+        ["1+1?", "3-1?"],
+        ["4-2?"],
+        engine=engine,
+        steps=2,
+        batch_size=1,
+        progress=False,
+        callbacks=[PhaseLines()],
+    )
+    out = capsys.readouterr().out
+    steps = re.findall(r"^(?:\[\s*\d+ s\] )?step (\d+):", out, flags=re.MULTILINE)
+    assert steps and sorted(set(steps)) == ["1", "2"]
+    assert "before the first step: baseline" in out
