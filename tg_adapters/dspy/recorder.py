@@ -13,11 +13,12 @@ from typing import Any
 import dspy
 from dspy.utils.callback import ACTIVE_CALL_ID, BaseCallback
 
+from tg_core.program.protocol import value_text as as_text
+from tg_core.program.records import Attempt, PredictorCall, ToolCall
+from tg_core.program.values import MIN_CONTAINED_CHARS
+
 from .bindings import named_predictors
 from .errors import DSPyAdapterError, NotRecordedError
-from .matching import MIN_CONTAINED_CHARS
-from .nodes import as_text
-from .records import Attempt, PredictorCall, ToolCall
 from .tape import Tape
 
 

@@ -7,12 +7,13 @@ from typing import Any
 
 from tg_core.extend import Variable
 from tg_core.program.nodes import pass_through
+from tg_core.program.protocol import value_text as as_text
+from tg_core.program.records import PredictorCall, ToolCall
+from tg_core.program.run_graph import CallNode, RunGraph, build_graph
+from tg_core.program.values import MIN_CONTAINED_CHARS
 
+from .bindings import instruction_variable, known_prefix_variables
 from .errors import NotRecordedError
-from .matching import MIN_CONTAINED_CHARS
-from .nodes import as_text
-from .records import PredictorCall, ToolCall
-from .run_graph import CallNode, RunGraph, build_graph
 
 
 class Tape:
@@ -108,7 +109,12 @@ class Tape:
             if self._graph is None:
                 run_inputs = [as_text(v) for v in self.inputs.values()]
                 self._graph = build_graph(
-                    self.calls, self.tools, run_inputs, min_contained=self.min_contained
+                    self.calls,
+                    self.tools,
+                    run_inputs,
+                    parameters_of=_parameters_of,
+                    label="DSPy predictor",
+                    min_contained=self.min_contained,
                 )
             return self._graph
 
@@ -199,6 +205,12 @@ class Tape:
             if node.call is failed:
                 return node.completion
         return None
+
+
+def _parameters_of(call: PredictorCall) -> list[Variable]:
+    """A predictor's bound instructions, then the prefixes bound so far."""
+    instruction = instruction_variable(call.predictor, call.name or None)
+    return [instruction, *known_prefix_variables(call.predictor)]
 
 
 def _latest(graph: RunGraph, keep: Any) -> Variable | None:

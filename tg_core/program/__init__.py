@@ -7,6 +7,7 @@ LangChain and plain Python.
 
 from .accounting import FrameworkCall
 from .fit import FailureLog, aoptimize, optimize
+from .history import StepSummary, TextGradHistory
 from .loss import ExampleFailed, failure_loss, feedback_loss, loss_text, metric_loss
 from .metric import Metric, MetricError, MetricOutcome, acall_metric, call_metric, read_metric
 from .nodes import model_call, pass_through, unique
@@ -31,6 +32,8 @@ __all__ = [
     "Produced",
     "Program",
     "ProgramRun",
+    "StepSummary",
+    "TextGradHistory",
     "ValueIndex",
     "acall_metric",
     "aoptimize",
