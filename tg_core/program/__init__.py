@@ -5,7 +5,7 @@ reading the metric, the loss, the fit loop and budgets are here, the same for DS
 LangChain and plain Python.
 """
 
-from .accounting import FrameworkCall
+from .accounting import CallUsage, FrameworkCall
 from .fit import FailureLog, aoptimize, optimize
 from .history import StepSummary, TextGradHistory
 from .loss import ExampleFailed, failure_loss, feedback_loss, loss_text, metric_loss
@@ -23,6 +23,7 @@ from .protocol import (
 from .values import Produced, ValueIndex
 
 __all__ = [
+    "CallUsage",
     "ExampleFailed",
     "FailureLog",
     "FrameworkCall",
