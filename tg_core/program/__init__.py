@@ -20,6 +20,7 @@ from .protocol import (
     synced,
     value_text,
 )
+from .records import NotRecordedError
 from .values import Produced, ValueIndex
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "Metric",
     "MetricError",
     "MetricOutcome",
+    "NotRecordedError",
     "Produced",
     "Program",
     "ProgramRun",

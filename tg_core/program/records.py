@@ -9,6 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import UserError
+
+
+class NotRecordedError(UserError):
+    """A recording does not hold what was asked for (an output, a finished run).
+
+    Example:
+        >>> str(NotRecordedError("this run has not finished yet"))
+        'this run has not finished yet'
+    """
+
 
 @dataclass
 class Attempt:
