@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
-from uuid import UUID
 
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
@@ -99,7 +98,10 @@ class GraphBuilder(TreeGraph):
     """
 
     def __init__(
-        self, records: Mapping[UUID, RunRecord[Any]], roles: frozenset[str], string_prompts: bool
+        self,
+        records: Mapping[Hashable, RunRecord[Any]],
+        roles: frozenset[str],
+        string_prompts: bool,
     ) -> None:
         super().__init__(records)
         self.roles = roles

@@ -29,7 +29,8 @@ class RunRecord(Generic[K]):
     """One run as the callbacks reported it.
 
     ``start``/``end`` are the recorder's event counters, so runs can be ordered the way they
-    happened even when threads or tasks interleave.
+    happened even when threads or tasks interleave; ``obj`` is the framework object that ran,
+    when the callbacks name it (DSPy's module, tool or LM).
 
     Example:
         >>> from uuid import uuid4
@@ -37,8 +38,8 @@ class RunRecord(Generic[K]):
         True
     """
 
-    run_id: UUID
-    parent_id: UUID | None
+    run_id: Hashable
+    parent_id: Hashable | None
     kind: K
     name: str
     inputs: Any
@@ -47,7 +48,8 @@ class RunRecord(Generic[K]):
     end: int | None = None
     outputs: Any = None
     error: BaseException | None = None
-    children: list[UUID] = field(default_factory=list)
+    children: list[Hashable] = field(default_factory=list)
+    obj: Any = None
 
 
 @dataclass
@@ -85,8 +87,8 @@ class RunTree(Generic[K]):
     Example:
         >>> from uuid import uuid4
         >>> tree, root, step = RunTree[str](), uuid4(), uuid4()
-        >>> tree.start(root, None, "chain", "outer", "hi", {})
-        >>> tree.start(step, root, "chain", "inner", "hi", {})
+        >>> _ = tree.start(root, None, "chain", "outer", "hi", {})
+        >>> _ = tree.start(step, root, "chain", "inner", "hi", {})
         >>> tree.end(step, "HI") is None
         True
         >>> record, runs = tree.end(root, "HI")
@@ -97,35 +99,45 @@ class RunTree(Generic[K]):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counter = itertools.count()
-        self._records: dict[UUID, RunRecord[K]] = {}
-        self._roots: set[UUID] = set()
+        self._records: dict[Hashable, RunRecord[K]] = {}
+        self._roots: set[Hashable] = set()
 
     def start(
         self,
-        run_id: UUID,
-        parent_id: UUID | None,
+        run_id: Hashable,
+        parent_id: Hashable | None,
         kind: K,
         name: str,
         inputs: Any,
         metadata: dict[str, Any],
-    ) -> None:
-        """Record a run's start under its parent (a top-level run when the parent is unknown)."""
+        *,
+        obj: Any = None,
+        nested: bool = False,
+    ) -> RunRecord[K] | None:
+        """Record a run's start under its parent (a top-level run when the parent is unknown).
+
+        With ``nested``, a run whose parent is unknown is not recorded (None is returned).
+        """
         with self._lock:
-            record = RunRecord(run_id, parent_id, kind, name, inputs, metadata, next(self._counter))
-            self._records[run_id] = record
             parent = self._records.get(parent_id) if parent_id is not None else None
+            if parent is None and nested:
+                return None
+            order = next(self._counter)
+            record = RunRecord(run_id, parent_id, kind, name, inputs, metadata, order, obj=obj)
+            self._records[run_id] = record
             if parent is None:
                 self._roots.add(run_id)
             else:
                 parent.children.append(run_id)
+            return record
 
     def end(
         self,
-        run_id: UUID,
+        run_id: Hashable,
         outputs: Any = None,
         error: BaseException | None = None,
         inputs: Any = None,
-    ) -> tuple[RunRecord[K], dict[UUID, RunRecord[K]]] | None:
+    ) -> tuple[RunRecord[K], dict[Hashable, RunRecord[K]]] | None:
         """Record a run's end (``inputs``: the real input, when it arrives only now).
 
         Returns:
@@ -144,7 +156,7 @@ class RunTree(Generic[K]):
             if run_id not in self._roots:
                 return None
             self._roots.discard(run_id)
-            tree: dict[UUID, RunRecord[K]] = {}
+            tree: dict[Hashable, RunRecord[K]] = {}
             stack = [run_id]
             while stack:
                 found = self._records.pop(stack.pop(), None)
@@ -176,7 +188,7 @@ class TreeGraph:
         'HI'
     """
 
-    def __init__(self, records: Mapping[UUID, RunRecord[Any]]) -> None:
+    def __init__(self, records: Mapping[Hashable, RunRecord[Any]]) -> None:
         self.records = records
 
     # -- what the framework says ------------------------------------------------------------
