@@ -68,3 +68,13 @@ def test_feedback_to_merge_is_numbered() -> None:
         in (prompt)
     )
     assert load_prompt("feedback_numbered").id == "feedback_numbered@1"
+
+
+def test_the_template_rule_for_rewritten_templates() -> None:
+    from tg_adapters.langchain.optimize import TEMPLATE_RULE
+
+    assert TEMPLATE_RULE == (
+        "The value is a prompt template: keep every placeholder of the current value exactly as "
+        "written, add no new placeholders, and keep literal braces escaped as they are."
+    )
+    assert load_prompt("template_rule").id == "template_rule@1"

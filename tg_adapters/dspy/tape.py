@@ -18,15 +18,8 @@ class Tape(core.Tape):
     as a :class:`tg_core.Variable`; a loss on it sends feedback through every predictor that
     contributed to the instructions Variables of :func:`~tg_adapters.dspy.parameters`.
 
-    Attributes:
-        call_id: DSPy's id of the top-level call.
-        module: the module that was called.
-        inputs: its keyword inputs.
-        calls: the predictor calls, in the order they started.
-        tools: the tool calls, in the order they started.
-        prediction: what the top-level call returned (None if it raised).
-        error: the exception's text when it raised.
-        done: whether the top-level call has returned.
+    Its attributes are those of :class:`tg_core.program.tape.Tape` (``call_id`` is DSPy's
+    id of the top-level call).
 
     Example:
         >>> import dspy, tg_core as tg
