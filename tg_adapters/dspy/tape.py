@@ -39,6 +39,7 @@ class Tape(core.Tape):
     """
 
     label = "DSPy predictor"
+    program_kind = "DSPy program"
     prediction_kind = "dspy.Prediction"
     not_recorded = NotRecordedError
 

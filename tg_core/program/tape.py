@@ -10,8 +10,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from ..prompts import render
 from ..variable import Variable
 from .nodes import pass_through
+from .protocol import shown
 from .protocol import value_text as as_text
 from .records import NotRecordedError, PredictorCall, ToolCall
 from .run_graph import CallNode, RunGraph, build_graph
@@ -53,6 +55,7 @@ class Tape:
     """
 
     label = "predictor"
+    program_kind = "program"
     prediction_kind = "prediction with fields"
     not_recorded: type[NotRecordedError] = NotRecordedError
 
@@ -204,6 +207,24 @@ class Tape:
             except self.not_recorded:
                 continue
         return out
+
+    def run_output(self) -> Variable | None:
+        """The run's output fields as one Variable wired into its graph (None if none is)."""
+        try:
+            outputs = list(self.outputs().values())
+        except self.not_recorded:
+            return None
+        if len(outputs) <= 1:
+            return outputs[0] if outputs else None
+        return pass_through(shown(self.prediction), outputs, f"output of the {self.program_kind}")
+
+    def failure_text(self) -> str:
+        """What the answer of the call that failed must do ('' when no predictor call failed)."""
+        failed = self.failed_call
+        if failed is None:
+            return ""
+        predictor = f"{self.label} `{failed.name}`"
+        return render("predictor_failed", predictor=predictor, error=str(failed.error))
 
     def failure_variable(self) -> Variable | None:
         """The raw completion of the call that failed, when the model did answer.
