@@ -8,7 +8,7 @@ nodes linked to the bound templates, model runs become model-call nodes.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 from langchain_core.messages import BaseMessage
@@ -103,21 +103,9 @@ class GraphBuilder(TreeGraph):
         roles: frozenset[str],
         string_prompts: bool,
     ) -> None:
-        super().__init__(records)
+        super().__init__(records, pieces=pieces, keys=keys_of, text=text_of)
         self.roles = roles
         self.string_prompts = string_prompts
-
-    def pieces(self, value: Any) -> list[tuple[str | None, Any]]:
-        """Dicts give their values, prompt values their messages, lists their items."""
-        return pieces(value)
-
-    def keys(self, piece: Any) -> Sequence[Hashable]:
-        """A message by role and content, then by text; text by itself; others by repr."""
-        return keys_of(piece)
-
-    def text(self, value: Any) -> str:
-        """The value as :func:`~tg_adapters.langchain.values.text_of` writes it."""
-        return text_of(value)
 
     def leaf(self, rec: RunRecord[Any], scope: ValueIndex) -> tuple[bool, Variable | None]:
         """Model calls and prompt runs are LangChain's own nodes."""

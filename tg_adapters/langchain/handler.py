@@ -73,8 +73,7 @@ class TextGradCallbackHandler(BaseCallbackHandler):
         self.errors: list[BaseException] = []
         self._lock = threading.Lock()
         self._tree: RunTree[RunKind] = RunTree()
-        self._finished: dict[UUID, RecordedRun] = {}
-        self._finish_order: list[UUID] = []
+        self._finished: dict[UUID, RecordedRun] = {}  # in the order the runs finished
         if runnable is not None:
             parameters(runnable, self.roles, string_prompts=string_prompts)
 
@@ -93,11 +92,11 @@ class TextGradCallbackHandler(BaseCallbackHandler):
         """
         with self._lock:
             if run_id is None:
-                if not self._finish_order:
+                if not self._finished:
                     raise RunNotRecordedError(
                         "no run recorded yet: pass config={'callbacks': [handler]} to invoke"
                     )
-                run_id = self._finish_order[-1]
+                run_id = next(reversed(self._finished))
             found = self._finished.get(run_id)
         if found is None:
             raise RunNotRecordedError(
@@ -132,7 +131,6 @@ class TextGradCallbackHandler(BaseCallbackHandler):
         """Forget every finished run."""
         with self._lock:
             self._finished.clear()
-            self._finish_order.clear()
 
     # -- recording -------------------------------------------------------------------------
     def _start(
@@ -170,8 +168,8 @@ class TextGradCallbackHandler(BaseCallbackHandler):
             run_id, record.name, record.inputs, outputs, variable, error, record.start
         )
         with self._lock:
+            self._finished.pop(run_id, None)  # a run id used again finished last
             self._finished[run_id] = finished
-            self._finish_order.append(run_id)
 
     # -- LangChain callbacks (keywords: run_id, parent_run_id, metadata, name, run_type) ---
     def on_chain_start(self, serialized: Any, inputs: Any, **kwargs: Any) -> None:

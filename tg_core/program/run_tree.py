@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from uuid import UUID
@@ -171,38 +171,38 @@ class TreeGraph:
 
     A run without a node of its own passes feedback from the earlier values its inputs hold
     to its output; a run with children is its children's graph, its output the value they
-    produced. A framework's subclass makes the nodes of the runs it knows (:meth:`leaf`) and
-    says how its values split into pieces, how a piece is recognised, and how a value reads.
+    produced. The framework says how its values split into pieces, how a piece is
+    recognised and how a value reads; a subclass makes the nodes of the runs it knows
+    (:meth:`leaf`).
 
     Args:
         records: every run of the tree, by id.
+        pieces: the parts of a value that may have come from earlier runs, each with its
+            input key.
+        keys: lookup keys of one piece, most specific first.
+        text: a recorded value as text, for a graph node.
 
     Example:
         >>> from uuid import uuid4
-        >>> class Steps(TreeGraph):
-        ...     def pieces(self, value): return [(None, value)]
-        ...     def keys(self, piece): return [("text", str(piece))]
-        ...     def text(self, value): return str(value)
         >>> root = RunRecord(uuid4(), None, "chain", "step", "hi", {}, 0, end=1, outputs="HI")
-        >>> Steps({root.run_id: root}).build(root).value
+        >>> graph = TreeGraph({root.run_id: root}, pieces=lambda value: [(None, value)],
+        ...                   keys=lambda piece: [("text", str(piece))], text=str)
+        >>> graph.build(root).value
         'HI'
     """
 
-    def __init__(self, records: Mapping[Hashable, RunRecord[Any]]) -> None:
+    def __init__(
+        self,
+        records: Mapping[Hashable, RunRecord[Any]],
+        *,
+        pieces: Callable[[Any], list[tuple[str | None, Any]]],
+        keys: Callable[[Any], Sequence[Hashable]],
+        text: Callable[[Any], str],
+    ) -> None:
         self.records = records
-
-    # -- what the framework says ------------------------------------------------------------
-    def pieces(self, value: Any) -> list[tuple[str | None, Any]]:
-        """The parts of a value that may have come from earlier runs, with their input key."""
-        raise NotImplementedError
-
-    def keys(self, piece: Any) -> Sequence[Hashable]:
-        """Lookup keys of one piece, most specific first."""
-        raise NotImplementedError
-
-    def text(self, value: Any) -> str:
-        """A recorded value as text, for a graph node."""
-        raise NotImplementedError
+        self.pieces = pieces
+        self.keys = keys
+        self.text = text
 
     def leaf(self, rec: RunRecord[Any], scope: ValueIndex) -> tuple[bool, Variable | None]:
         """``(True, node)`` for a run the framework makes the node of, else ``(False, None)``."""
