@@ -101,34 +101,24 @@ class BudgetedLM(dspy.BaseLM):  # type: ignore[misc]
         return FrameworkCall(request_text(request or prompt, messages), int(max_tokens))
 
     def _settle(self, call: FrameworkCall, outputs: Any) -> None:
-        if outputs is None:
-            call.failed()
-            return
-        call.finish(call_usage(self.inner, outputs), answer_text(outputs))
+        if outputs is not None:  # no outputs: the call counts as failed
+            call.finish(call_usage(self.inner, outputs), answer_text(outputs))
 
     def __call__(self, prompt: Any = None, *, messages: Any = None, **kwargs: Any) -> Any:
         """Call the wrapped LM under the budgets, in the form the caller used: a
         ``dspy.lm15.Request`` (answered by a ``Response``), a prompt, or a DSPy 3.4
         adapter's chat messages."""
-        call = self._hold(prompt, messages, kwargs)
-        outputs = None
-        try:
-            with _marked_for(self.inner, self, messages):
-                outputs = self.inner(prompt, messages=messages, **kwargs)
-            return outputs
-        finally:
+        with self._hold(prompt, messages, kwargs) as call, _marked_for(self.inner, self, messages):
+            outputs = self.inner(prompt, messages=messages, **kwargs)
             self._settle(call, outputs)
+        return outputs
 
     async def acall(self, prompt: Any = None, *, messages: Any = None, **kwargs: Any) -> Any:
         """Async :meth:`__call__`."""
-        call = self._hold(prompt, messages, kwargs)
-        outputs = None
-        try:
-            with _marked_for(self.inner, self, messages):
-                outputs = await self.inner.acall(prompt, messages=messages, **kwargs)
-            return outputs
-        finally:
+        with self._hold(prompt, messages, kwargs) as call, _marked_for(self.inner, self, messages):
+            outputs = await self.inner.acall(prompt, messages=messages, **kwargs)
             self._settle(call, outputs)
+        return outputs
 
     def copy(self, **kwargs: Any) -> BudgetedLM:
         """A wrapper around a copy of the wrapped LM."""

@@ -54,7 +54,8 @@ class FrameworkCall:
     :class:`~tg_core.errors.BudgetExceeded` and is never sent. After the call, exactly one
     of :meth:`settle` (with the tokens and cost the framework reported, estimated from the
     texts where it reported none), :meth:`cached` or :meth:`failed` counts it; :meth:`finish`
-    picks the one that fits what the framework recorded.
+    picks the one that fits what the framework recorded. Used as a context manager, a call
+    the block did not count (it raised, or returned nothing) counts as failed.
 
     Args:
         request_text: the text sent (for the estimate).
@@ -73,6 +74,14 @@ class FrameworkCall:
         self.request_text = request_text
         self.reservation = Reservation(estimate_tokens(request_text) + int(max_tokens or 0))
         self.started = time.perf_counter()
+        self.counted = False
+
+    def __enter__(self) -> FrameworkCall:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self.counted:
+            self.failed()
 
     def settle(
         self,
@@ -83,6 +92,7 @@ class FrameworkCall:
         answer_text: str = "",
     ) -> None:
         """Count what the call used (missing token counts are estimated from the texts)."""
+        self.counted = True
         self.reservation.settle(
             prompt_tokens=prompt_tokens
             if prompt_tokens is not None
@@ -96,12 +106,14 @@ class FrameworkCall:
 
     def cached(self) -> None:
         """Count a call answered from the framework's cache (nothing was billed)."""
+        self.counted = True
         self.reservation.settle(
             prompt_tokens=0, completion_tokens=0, cost_usd=0.0, latency_s=0.0, cached=True
         )
 
     def failed(self) -> None:
         """Count a call that raised (no tokens, no cost)."""
+        self.counted = True
         self.reservation.settle(
             prompt_tokens=0,
             completion_tokens=0,
