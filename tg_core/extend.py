@@ -22,6 +22,13 @@ without a model; a :class:`Binding` links a parameter to the framework object st
 Text shown to a model comes from template files in ``tg_core/prompts``, filled in by
 :func:`render`.
 
+**Recorders.** What a framework's recorder fills lives in :mod:`tg_core.program`: a
+:class:`~tg_core.program.tape.Tape` of predictor and tool calls for frameworks that call
+prompt-bearing predictors (DSPy), a :class:`~tg_core.program.run_tree.RunTree` walked by a
+:class:`~tg_core.program.run_tree.TreeGraph` for frameworks that report nested runs
+(LangChain); both link a step's inputs to earlier outputs by value. A framework's own model
+calls count against the budgets as a :class:`~tg_core.program.accounting.FrameworkCall`.
+
 **Async.** The real code is async; :func:`run_sync` gives sync names (also inside a running
 loop) and :func:`run_in_worker` runs blocking framework code without blocking the loop.
 

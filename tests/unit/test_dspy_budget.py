@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import warnings
 from pathlib import Path
 from typing import Any
 
 import dspy
 import pytest
+from dspy.lm15 import Config, Message, Request, Response
 
 import tg_core as tg
-from tg_adapters.dspy import TextGradOptimizer
+from tg_adapters.dspy import DSPyLMEngine, TextGradOptimizer
 from tg_adapters.dspy.budgeted_lm import BudgetedLM, budgeted_program_lms
 from tg_adapters.dspy.testing import FunctionLM, LMCall, chat_answer
 from tg_core.engine.fake import FakeEngine
@@ -123,3 +126,38 @@ def test_budgeted_program_lms_restores_on_error() -> None:
         assert isinstance(program.lm, BudgetedLM)
         raise KeyError("boom")
     assert program.lm is own
+
+
+def test_budgeted_lm_holds_and_counts_request_calls() -> None:
+    """DSPy 3.5's adapters call an LM with a ``dspy.lm15.Request``; the wrapper keeps that form."""
+    inner = answer_lm()
+    lm = BudgetedLM(inner)
+    request = Request(
+        model=inner.model,
+        messages=(Message.user("[[ ## question ## ]]\ncount to 3"),),
+        config=Config(max_tokens=20),
+    )
+    with tg.track_usage("x", tg.Budget(max_calls=2)) as scope:
+        first = lm(request)
+        second = asyncio.run(lm.acall(request))
+        with pytest.raises(tg.BudgetExceeded):
+            lm(request)
+    assert isinstance(first, Response) and isinstance(second, Response)
+    assert "3" in (first.text or "") and len(inner.calls) == 2
+    assert scope.usage.calls == 2 and scope._reserved_calls == 0
+    assert scope.usage.prompt_tokens == 2 * first.usage.input_tokens  # FunctionLM's counts
+
+
+def test_a_compile_emits_no_dspy_deprecation_warning() -> None:
+    lm = answer_lm()
+    backward = DSPyLMEngine(FunctionLM(lambda call: "Count more carefully."))
+    opt = TextGradOptimizer(exact, engine=backward, steps=1, batch_size=2)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("error", message=".*DSPy", category=DeprecationWarning)
+        with dspy.context(lm=lm):
+            opt.compile(dspy.Predict("question -> answer"), trainset=examples(4))
+    deprecations = [str(w.message) for w in seen if issubclass(w.category, DeprecationWarning)]
+    assert [m for m in deprecations if "DSPy" in m or "dspy" in m] == []
+    assert opt.history is not None and opt.history.program_failures == []
+    assert len(lm.calls) > 0 and len(backward.lm.calls) > 0

@@ -9,6 +9,7 @@ import warnings
 
 import dspy
 import pytest
+from dspy.lm15 import Request
 
 import tg_core as tg
 from tg_adapters.dspy import DSPyLMEngine, resolve_engine
@@ -83,3 +84,16 @@ def test_dspy_lm_engine_works_as_a_tg_core_backward_engine() -> None:
 def test_importing_tg_adapters_does_not_import_dspy() -> None:
     code = "import sys, tg_adapters; assert 'dspy' not in sys.modules, 'dspy imported'"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_the_lm_is_called_with_a_request_carrying_its_own_settings() -> None:
+    lm = FunctionLM(echo)
+    lm.kwargs["max_tokens"] = 40
+    engine = DSPyLMEngine(lm, temperature=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        engine.generate("hi", system_prompt="Be brief.")
+    request = lm.history[-1]["request"]
+    assert isinstance(request, Request)
+    assert (request.config.max_tokens, request.config.temperature) == (40, 0.5)
+    assert request.system == "Be brief." and request.messages[0].text == "hi"

@@ -68,3 +68,30 @@ def test_feedback_to_merge_is_numbered() -> None:
         in (prompt)
     )
     assert load_prompt("feedback_numbered").id == "feedback_numbered@1"
+
+
+def test_the_template_rule_for_rewritten_templates() -> None:
+    from tg_adapters.langchain.optimize import TEMPLATE_RULE
+
+    assert TEMPLATE_RULE == (
+        "The value is a prompt template: keep every placeholder of the current value exactly as "
+        "written, add no new placeholders, and keep literal braces escaped as they are."
+    )
+    assert load_prompt("template_rule").id == "template_rule@1"
+
+
+def test_the_failure_of_a_predictor_call_is_told_as_before() -> None:
+    from tg_core.program.records import PredictorCall
+    from tg_core.program.tape import Tape
+
+    class DSPyLike(Tape):
+        label = "DSPy predictor"
+
+    tape = DSPyLike("run", None, {}, {})
+    tape.calls.append(PredictorCall("c", None, {}, 0, "qa", error="AdapterParseError: no fields"))
+    assert tape.failure_text() == (
+        "The program failed at the DSPy predictor `qa`: AdapterParseError: no fields\n"
+        "Its answer must follow the output format its prompt asks for, with every output "
+        "field present, or the program cannot continue."
+    )
+    assert DSPyLike("other", None, {}, {}).failure_text() == ""

@@ -3,6 +3,9 @@
 Importing this package imports ``dspy``; importing :mod:`tg_adapters` alone does not.
 """
 
+from tg_core.program.history import StepSummary, TextGradHistory
+from tg_core.program.records import Attempt, PredictorCall, ToolCall
+
 from .bindings import (
     InstructionBinding,
     PrefixBinding,
@@ -14,13 +17,11 @@ from .bindings import (
 from .budgeted_lm import BudgetedLM, budgeted_program_lms
 from .engine import DSPyLMEngine, resolve_engine
 from .errors import DSPyAdapterError, ExampleFailed, MetricError, NotRecordedError
-from .history import StepSummary, TextGradHistory
 from .loss import failure_loss, feedback_loss, loss_text, metric_loss
 from .metric import MetricOutcome, call_metric, interpret, metric_arity
 from .optimizer import TextGradOptimizer
 from .program import DSPyProgram
 from .recorder import DSPyRecorder
-from .records import Attempt, PredictorCall, ToolCall
 from .tape import Tape
 
 __all__ = [

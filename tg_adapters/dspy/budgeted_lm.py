@@ -7,33 +7,21 @@ from collections.abc import Iterator
 from typing import Any
 
 import dspy
+from dspy.lm15 import Request
 
-from tg_core.extend import content_text
 from tg_core.program.accounting import FrameworkCall
 
-from .lm_usage import call_usage
-
-
-def _request_text(prompt: Any, messages: Any) -> str:
-    parts = [str(prompt)] if prompt is not None else []
-    for message in messages or []:
-        content = message.get("content") if isinstance(message, dict) else message
-        parts.append(content_text(content) if isinstance(content, (str, list)) else str(content))
-    return "\n".join(parts)
-
-
-def _answer_text(outputs: Any) -> str:
-    items = outputs if isinstance(outputs, list) else [outputs]
-    texts = [str(i.get("text", "")) if isinstance(i, dict) else str(i) for i in items]
-    return "".join(texts)
+from .lm_calls import answer_text, call_usage, request_text
 
 
 @contextlib.contextmanager
 def _marked_for(inner: Any, outer: Any, messages: Any) -> Iterator[None]:
-    """Carry DSPy's adapter-call mark from the wrapper to the wrapped LM (no false warning)."""
+    """Carry a DSPy 3.4 adapter's mark on its chat-message call from the wrapper to the
+    wrapped LM, so the call stays the adapter's own (DSPy 3.5 adapters send a ``Request``
+    and have no such mark)."""
     try:
         from dspy.clients._deprecation import _adapter_call, adapter_message_call
-    except ImportError:  # other DSPy versions: nothing to carry
+    except ImportError:  # DSPy without the 3.4 message form: nothing to carry
         yield
         return
     origin = _adapter_call.get()
@@ -107,45 +95,30 @@ class BudgetedLM(dspy.BaseLM):  # type: ignore[misc]
         return set(self.inner.supported_params)
 
     def _hold(self, prompt: Any, messages: Any, kwargs: dict[str, Any]) -> FrameworkCall:
-        max_tokens = kwargs.get("max_tokens") or self.kwargs.get("max_tokens") or 0
-        return FrameworkCall(_request_text(prompt, messages), int(max_tokens))
+        request = prompt if isinstance(prompt, Request) else kwargs.get("request")
+        limit = request.config.max_tokens if isinstance(request, Request) else None
+        max_tokens = limit or kwargs.get("max_tokens") or self.kwargs.get("max_tokens") or 0
+        return FrameworkCall(request_text(request or prompt, messages), int(max_tokens))
 
     def _settle(self, call: FrameworkCall, outputs: Any) -> None:
-        if outputs is None:
-            call.failed()
-            return
-        used = call_usage(self.inner, outputs)
-        if used is not None and used.cache_hit:
-            call.cached()
-            return
-        call.settle(
-            prompt_tokens=used.prompt_tokens if used else None,
-            completion_tokens=used.completion_tokens if used else None,
-            cost_usd=used.cost_usd if used else None,
-            answer_text=_answer_text(outputs),
-        )
+        if outputs is not None:  # no outputs: the call counts as failed
+            call.finish(call_usage(self.inner, outputs), answer_text(outputs))
 
     def __call__(self, prompt: Any = None, *, messages: Any = None, **kwargs: Any) -> Any:
-        """Call the wrapped LM under the budgets."""
-        call = self._hold(prompt, messages, kwargs)
-        outputs = None
-        try:
-            with _marked_for(self.inner, self, messages):
-                outputs = self.inner(prompt, messages=messages, **kwargs)
-            return outputs
-        finally:
+        """Call the wrapped LM under the budgets, in the form the caller used: a
+        ``dspy.lm15.Request`` (answered by a ``Response``), a prompt, or a DSPy 3.4
+        adapter's chat messages."""
+        with self._hold(prompt, messages, kwargs) as call, _marked_for(self.inner, self, messages):
+            outputs = self.inner(prompt, messages=messages, **kwargs)
             self._settle(call, outputs)
+        return outputs
 
     async def acall(self, prompt: Any = None, *, messages: Any = None, **kwargs: Any) -> Any:
         """Async :meth:`__call__`."""
-        call = self._hold(prompt, messages, kwargs)
-        outputs = None
-        try:
-            with _marked_for(self.inner, self, messages):
-                outputs = await self.inner.acall(prompt, messages=messages, **kwargs)
-            return outputs
-        finally:
+        with self._hold(prompt, messages, kwargs) as call, _marked_for(self.inner, self, messages):
+            outputs = await self.inner.acall(prompt, messages=messages, **kwargs)
             self._settle(call, outputs)
+        return outputs
 
     def copy(self, **kwargs: Any) -> BudgetedLM:
         """A wrapper around a copy of the wrapped LM."""

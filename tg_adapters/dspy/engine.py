@@ -3,61 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
-from collections.abc import Iterator
 from typing import Any
 
 from tg_core.extend import Answer, EngineError, EngineLM, EngineRequest, TgCoreError, run_in_worker
 from tg_core.extend import as_engine as core_as_engine
 
 from .errors import DSPyAdapterError
-from .lm_usage import call_usage
-
-
-@contextlib.contextmanager
-def _adapter_boundary(lm: Any, messages: list[dict[str, Any]]) -> Iterator[None]:
-    """Mark a chat-message call the way DSPy's own adapters do (no 3.4 deprecation notice)."""
-    try:
-        from dspy.clients._deprecation import adapter_message_call
-    except ImportError:  # other DSPy versions: nothing to mark
-        yield
-        return
-    with adapter_message_call(lm, messages):
-        yield
-
-
-def _first_text(outputs: Any) -> str | None:
-    items = outputs if isinstance(outputs, list) else [outputs]
-    for item in items:
-        if isinstance(item, dict):
-            text = item.get("text")
-        else:
-            text = getattr(item, "text", item)
-        if isinstance(text, str):
-            return text
-    return None
-
-
-def _answer(lm: Any, text: str, outputs: Any) -> Answer:
-    """The answer with the tokens and cost the LM recorded for the call (a cache hit: none)."""
-    used = call_usage(lm, outputs)
-    if used is None:
-        return Answer(text)
-    if used.cache_hit:
-        return Answer(text, prompt_tokens=0, completion_tokens=0, cost_usd=0.0)
-    if used.prompt_tokens is None or used.completion_tokens is None:
-        return Answer(text)
-    return Answer(text, None, used.prompt_tokens, used.completion_tokens, used.cost_usd)
+from .lm_calls import build_request, call_usage
 
 
 class DSPyLMEngine(EngineLM):
     """Use the ``dspy.LM`` you configured as the backward and optimizer engine.
 
-    Each call is one ``lm.acall(messages=...)`` (or ``lm(messages=...)`` in a worker thread
-    for an LM without ``acall``), run under tg_core's budgets and concurrency limit; token
-    counts and cost come from the LM's own record of the call when it has one. DSPy's
-    response cache and retries apply as for any call of that LM.
+    Each call is one ``lm.acall(Request)`` with a ``dspy.lm15.Request`` (the request form
+    DSPy keeps; ``lm(Request)`` in a worker thread for an LM without ``acall``), run under
+    tg_core's budgets and concurrency limit; token counts and cost come from the LM's own
+    record of the call when it has one. DSPy's response cache and retries apply as for any
+    call of that LM.
 
     Args:
         lm: a ``dspy.LM`` (or any ``dspy.BaseLM``).
@@ -88,21 +51,16 @@ class DSPyLMEngine(EngineLM):
         return value if isinstance(value, int) else None
 
     async def _call(self, messages: list[dict[str, Any]], settings: dict[str, Any]) -> Any:
+        request, options = build_request(self.lm, messages, settings)
         acall = getattr(self.lm, "acall", None)
         if acall is not None and inspect.iscoroutinefunction(acall):
-            with _adapter_boundary(self.lm, messages):
-                return await acall(messages=messages, **settings)
-
-        def call() -> Any:
-            with _adapter_boundary(self.lm, messages):
-                return self.lm(messages=messages, **settings)
-
-        return await run_in_worker(call)
+            return await acall(request, **options)
+        return await run_in_worker(self.lm, request, **options)
 
     async def _acall(self, request: EngineRequest) -> Answer:
         """Call the LM once with an optional system message and the prompt as user message."""
         try:
-            outputs = await self._call(request.messages, request.settings)
+            response = await self._call(request.messages, request.settings)
         except (TgCoreError, asyncio.CancelledError):
             raise
         except Exception as exc:
@@ -111,10 +69,11 @@ class DSPyLMEngine(EngineLM):
                 engine=self.model_string,
                 hint="check the LM's model name, api_base and api_key",
             ) from exc
-        text = _first_text(outputs)
-        if text is None:
+        text = getattr(response, "text", None)
+        if not isinstance(text, str):
             raise EngineError("the DSPy LM returned no text", engine=self.model_string)
-        return _answer(self.lm, text, outputs)
+        used = call_usage(self.lm, response)
+        return used.answer(text) if used is not None else Answer(text)
 
 
 def resolve_engine(engine: Any) -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from tg_core.extend import UserError
 from tg_core.program.loss import ExampleFailed
 from tg_core.program.metric import MetricError
+from tg_core.program.records import NotRecordedError as CoreNotRecorded
 
 __all__ = ["DSPyAdapterError", "ExampleFailed", "MetricError", "NotRecordedError"]
 
@@ -21,7 +22,7 @@ class DSPyAdapterError(UserError):
     """
 
 
-class NotRecordedError(DSPyAdapterError):
+class NotRecordedError(DSPyAdapterError, CoreNotRecorded):
     """The recording of a run does not hold what was asked for (an output, a finished run).
 
     Example:

@@ -11,13 +11,13 @@ from dspy.teleprompt import Teleprompter
 
 from tg_core.extend import get_backward_engine, run_sync
 from tg_core.program.fit import FailureLog, aoptimize, fit_config
+from tg_core.program.history import TextGradHistory
 from tg_core.train import FitResult
 from tg_core.train.config import FitConfig
 
 from .budgeted_lm import budgeted_program_lms
 from .engine import DSPyLMEngine, resolve_engine
 from .errors import DSPyAdapterError
-from .history import TextGradHistory
 from .metric import Metric, metric_arity, two_argument
 from .program import DSPyProgram, example_inputs
 
@@ -55,7 +55,7 @@ class TextGradOptimizer(Teleprompter):  # type: ignore[misc]
 
     Attributes:
         config: the run's options.
-        history: the :class:`~tg_adapters.dspy.history.TextGradHistory` of the last compile.
+        history: the :class:`~tg_core.program.history.TextGradHistory` of the last compile.
         result: the :class:`tg_core.train.FitResult` of the last compile.
 
     Example:

@@ -7,7 +7,6 @@ import contextlib
 from typing import Any
 
 from tg_core.extend import BudgetExceeded, Variable, run_in_worker
-from tg_core.program.nodes import pass_through
 from tg_core.program.protocol import ProgramRun, expected_fields, shown
 
 from .bindings import named_parameters
@@ -40,17 +39,6 @@ def example_inputs(example: Any) -> dict[str, Any]:
     raise DSPyAdapterError(f"examples must be dspy.Example objects, got {type(example).__name__}")
 
 
-def _output(tape: Tape) -> Variable | None:
-    """The run's output fields as one Variable wired into its graph (None if none is)."""
-    try:
-        outputs = list(tape.outputs().values())
-    except NotRecordedError:
-        return None
-    if len(outputs) <= 1:
-        return outputs[0] if outputs else None
-    return pass_through(shown(tape.prediction), outputs, "output of the DSPy program")
-
-
 def tape_run(
     example: Any, prediction: Any, error: BaseException | None = None, tape: Tape | None = None
 ) -> ProgramRun:
@@ -81,16 +69,10 @@ def tape_run(
     if tape is None:
         return run
     if error is None:
-        run.output = _output(tape)
+        run.output = tape.run_output()
         return run
-    failed = tape.failed_call
     run.output = tape.failure_variable()
-    if failed is not None:
-        run.failure_text = (
-            f"The program failed at the DSPy predictor `{failed.name}`: {failed.error}\n"
-            "Its answer must follow the output format its prompt asks for, with every output "
-            "field present, or the program cannot continue."
-        )
+    run.failure_text = tape.failure_text()
     return run
 
 

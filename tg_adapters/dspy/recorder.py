@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import contextvars
-import itertools
 import threading
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import ExitStack, contextmanager
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 import dspy
 from dspy.utils.callback import ACTIVE_CALL_ID, BaseCallback
 
+from tg_core.program.protocol import value_text as as_text
+from tg_core.program.records import Attempt, PredictorCall, ToolCall
+from tg_core.program.run_tree import RunRecord, RunTree
+from tg_core.program.values import MIN_CONTAINED_CHARS
+
 from .bindings import named_predictors
 from .errors import DSPyAdapterError, NotRecordedError
-from .matching import MIN_CONTAINED_CHARS
-from .nodes import as_text
-from .records import Attempt, PredictorCall, ToolCall
 from .tape import Tape
+
+Event = Literal["module", "format", "lm", "parse", "tool"]
+"""What DSPy reports: a module call, an adapter's formatting or parsing, a model call, a tool."""
 
 
 def _call_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
@@ -38,13 +42,82 @@ def _names(module: Any) -> dict[int, str]:
         return {}
 
 
+def _error(exception: BaseException | None) -> str | None:
+    return None if exception is None else f"{type(exception).__name__}: {exception}"
+
+
+def _attempt(call: PredictorCall, rec: RunRecord[Event]) -> None:
+    """Add what one adapter or model event says to the call's attempts."""
+    if rec.kind == "format":
+        if rec.outputs is not None:
+            messages = [dict(m) for m in rec.outputs if isinstance(m, dict)]
+            call.attempts.append(Attempt(messages=messages))
+        return
+    if not call.attempts:
+        call.attempts.append(Attempt())
+    attempt = call.attempts[-1]
+    if rec.kind == "lm":
+        texts = []
+        for item in rec.outputs if isinstance(rec.outputs, list) else [rec.outputs]:
+            if isinstance(item, dict):
+                texts.append(as_text(item.get("text")))
+            elif item is not None:
+                texts.append(as_text(getattr(item, "text", item)))
+        attempt.completions = texts
+    if rec.error is not None:
+        attempt.error = _error(rec.error)
+    elif rec.kind == "parse" and isinstance(rec.outputs, dict) and attempt.outputs is None:
+        attempt.outputs = dict(rec.outputs)
+
+
+def fill_tape(tape: Tape, runs: dict[Hashable, RunRecord[Event]]) -> None:
+    """Fill ``tape`` with the predictor and tool calls of its finished run.
+
+    Adapter and model events belong to the nearest module call above them, and count when
+    that module is a ``dspy.Predict``.
+    """
+    calls: dict[Hashable, PredictorCall] = {}
+
+    def owner(rec: RunRecord[Event]) -> PredictorCall | None:
+        parent = runs.get(rec.parent_id) if rec.parent_id is not None else None
+        while parent is not None and parent.kind != "module":
+            parent = runs.get(parent.parent_id) if parent.parent_id is not None else None
+        return calls.get(parent.run_id) if parent is not None else None
+
+    for rec in sorted(runs.values(), key=lambda r: r.start):
+        if rec.kind == "module" and isinstance(rec.obj, dspy.Predict):
+            call = PredictorCall(
+                str(rec.run_id),
+                rec.obj,
+                rec.inputs,
+                rec.start,
+                tape.name_of(rec.obj),
+                prediction=rec.outputs,
+                error=_error(rec.error),
+                end=rec.end,
+            )
+            calls[rec.run_id] = call
+            tape.calls.append(call)
+        elif rec.kind == "tool":
+            error = _error(rec.error)
+            tape.tools.append(
+                ToolCall(
+                    str(rec.run_id), rec.name, rec.inputs, rec.start, rec.outputs, error, rec.end
+                )
+            )
+        elif rec.kind != "module" and (found := owner(rec)) is not None:
+            _attempt(found, rec)
+
+
 class DSPyRecorder(BaseCallback):  # type: ignore[misc]
     """Records each top-level DSPy module call as a :class:`~tg_adapters.dspy.tape.Tape`.
 
     Register it for a block with ``with recorder:`` (or ``dspy.context(callbacks=[recorder])``).
     Each top-level call gets its own tape, also when many run at once (``dspy.Evaluate``
     with threads, ``program.batch``, ``asyncio.gather`` of ``acall``): a call's parent is
-    DSPy's ``ACTIVE_CALL_ID``, so every event finds its run. The recorder is thread-safe.
+    DSPy's ``ACTIVE_CALL_ID``, so every event finds its run in the core's
+    :class:`~tg_core.program.run_tree.RunTree`; when the run returns, its predictor and
+    tool calls fill the tape. The recorder is thread-safe.
 
     Args:
         program: the program whose predictor names label the graph (default: the module
@@ -77,11 +150,9 @@ class DSPyRecorder(BaseCallback):  # type: ignore[misc]
         self.keep = keep
         self.min_contained = min_contained
         self._lock = threading.RLock()
-        self._order = itertools.count()
+        self._tree: RunTree[Event] = RunTree()
         self._tapes: list[Tape] = []
-        self._modules: dict[str, tuple[Tape, PredictorCall | None]] = {}
-        self._owners: dict[str, tuple[Tape, PredictorCall | None]] = {}
-        self._tools: dict[str, tuple[Tape, ToolCall]] = {}
+        self._running: dict[str, Tape] = {}
         self._by_prediction: dict[int, Tape] = {}
         self._active: contextvars.ContextVar[tuple[ExitStack, ...]] = contextvars.ContextVar(
             f"tg_dspy_recorder_{id(self)}", default=()
@@ -153,171 +224,91 @@ class DSPyRecorder(BaseCallback):  # type: ignore[misc]
         self._active.set(stacks[:-1])
         stacks[-1].close()
 
-    # -- module events --------------------------------------------------------------------
-    def on_module_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
-        """Open a tape for a top-level call, or a predictor call inside a known run."""
+    # -- events ---------------------------------------------------------------------------
+    def _begin(self, kind: Event, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
+        """Record an event under its parent; a module call outside any run opens a new tape."""
+        args = _call_inputs(inputs) if kind in ("module", "tool") else inputs
+        name = ""
+        if kind == "tool":
+            name = str(getattr(instance, "name", None) or type(instance).__name__)
         parent = ACTIVE_CALL_ID.get()
-        kwargs = _call_inputs(inputs)
         with self._lock:
-            order = next(self._order)
-            known = self._owner(parent)
-            if known is None:
-                names = self._program_names
-                if names is None or not names:
-                    names = _names(instance)
-                tape = Tape(call_id, instance, kwargs, names)
-                tape.min_contained = self.min_contained
-                self._tapes.append(tape)
-                self._trim()
-            else:
-                tape = known[0]
-            call = None
-            if isinstance(instance, dspy.Predict):
-                call = PredictorCall(call_id, instance, kwargs, order, tape.name_of(instance))
-                tape.calls.append(call)
-            self._modules[call_id] = (tape, call)
+            if self._tree.start(call_id, parent, kind, name, args, {}, obj=instance, nested=True):
+                return
+            if kind != "module":
+                return  # an event outside every recorded run
+            self._tree.start(call_id, None, kind, name, args, {}, obj=instance)
+            tape = Tape(call_id, instance, args, self._program_names or _names(instance))
+            tape.min_contained = self.min_contained
+            self._tapes.append(tape)
+            self._running[call_id] = tape
+            self._trim()
+
+    def _finish(self, call_id: str, outputs: Any, exception: BaseException | None) -> None:
+        """Record an event's end; when a run returns, fill its tape."""
+        with self._lock:
+            done = self._tree.end(call_id, outputs, exception)
+            tape = self._running.pop(call_id, None) if done is not None else None
+            if done is None or tape is None:
+                return
+            fill_tape(tape, done[1])
+            tape.prediction = outputs
+            tape.done = True
+            tape.error = _error(exception)
+            if outputs is not None:
+                self._by_prediction[id(outputs)] = tape
+
+    def on_module_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
+        """Open a tape for a top-level call, or record a module call inside a known run."""
+        self._begin("module", call_id, instance, inputs)
 
     def on_module_end(
         self, call_id: str, outputs: Any | None, exception: BaseException | None = None
     ) -> None:
-        """Close a predictor call, or the run itself."""
-        with self._lock:
-            order = next(self._order)
-            found = self._modules.get(call_id)
-            if found is None:
-                return
-            tape, call = found
-            if call is not None:
-                call.prediction = outputs
-                call.end = order
-                if exception is not None:
-                    call.error = f"{type(exception).__name__}: {exception}"
-            if call_id == tape.call_id:
-                tape.prediction = outputs
-                tape.done = True
-                if exception is not None:
-                    tape.error = f"{type(exception).__name__}: {exception}"
-                if outputs is not None:
-                    self._by_prediction[id(outputs)] = tape
-                self._forget(tape)
-
-    # -- adapter and model events ---------------------------------------------------------
-    def _owner(self, parent: str | None) -> tuple[Tape, PredictorCall | None] | None:
-        if parent is None:
-            return None
-        return self._modules.get(parent) or self._owners.get(parent)
-
-    def _open(self, call_id: str) -> None:
-        with self._lock:
-            owner = self._owner(ACTIVE_CALL_ID.get())
-            if owner is not None:
-                self._owners[call_id] = owner
-
-    def _close(self, call_id: str) -> PredictorCall | None:
-        with self._lock:
-            owner = self._owners.pop(call_id, None)
-        return owner[1] if owner is not None else None
+        """Close a module call, or the run itself."""
+        self._finish(call_id, outputs, exception)
 
     def on_adapter_format_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
         """Note which predictor call the rendering belongs to."""
-        self._open(call_id)
+        self._begin("format", call_id, instance, inputs)
 
     def on_adapter_format_end(
         self, call_id: str, outputs: Any | None, exception: BaseException | None = None
     ) -> None:
         """Keep the exact messages the adapter rendered (a new attempt)."""
-        call = self._close(call_id)
-        if call is None or outputs is None:
-            return
-        messages = [dict(m) for m in outputs if isinstance(m, dict)]
-        with self._lock:
-            call.attempts.append(Attempt(messages=messages))
+        self._finish(call_id, outputs, exception)
 
     def on_lm_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
         """Note which predictor call the model call belongs to."""
-        self._open(call_id)
+        self._begin("lm", call_id, instance, inputs)
 
     def on_lm_end(
         self, call_id: str, outputs: Any | None, exception: BaseException | None = None
     ) -> None:
         """Keep the raw completion(s)."""
-        call = self._close(call_id)
-        if call is None:
-            return
-        texts = []
-        for item in outputs if isinstance(outputs, list) else [outputs]:
-            if isinstance(item, dict):
-                texts.append(as_text(item.get("text")))
-            elif item is not None:
-                texts.append(as_text(getattr(item, "text", item)))
-        with self._lock:
-            if not call.attempts:
-                call.attempts.append(Attempt())
-            attempt = call.attempts[-1]
-            attempt.completions = texts
-            if exception is not None:
-                attempt.error = f"{type(exception).__name__}: {exception}"
+        self._finish(call_id, outputs, exception)
 
     def on_adapter_parse_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
         """Note which predictor call the parse belongs to."""
-        self._open(call_id)
+        self._begin("parse", call_id, instance, inputs)
 
     def on_adapter_parse_end(
         self, call_id: str, outputs: Any | None, exception: BaseException | None = None
     ) -> None:
         """Keep the parsed fields (or why parsing failed)."""
-        call = self._close(call_id)
-        if call is None:
-            return
-        with self._lock:
-            if not call.attempts:
-                call.attempts.append(Attempt())
-            attempt = call.attempts[-1]
-            if exception is not None:
-                attempt.error = f"{type(exception).__name__}: {exception}"
-            elif isinstance(outputs, dict) and attempt.outputs is None:
-                attempt.outputs = dict(outputs)
+        self._finish(call_id, outputs, exception)
 
-    # -- tools ----------------------------------------------------------------------------
     def on_tool_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
         """Record a tool call inside a known run."""
-        with self._lock:
-            order = next(self._order)
-            owner = self._owner(ACTIVE_CALL_ID.get())
-            if owner is None:
-                return
-            tape = owner[0]
-            name = str(getattr(instance, "name", None) or type(instance).__name__)
-            tool = ToolCall(call_id, name, _call_inputs(inputs), order)
-            tape.tools.append(tool)
-            self._tools[call_id] = (tape, tool)
-            self._owners[call_id] = owner
+        self._begin("tool", call_id, instance, inputs)
 
     def on_tool_end(
         self, call_id: str, outputs: Any | None, exception: BaseException | None = None
     ) -> None:
         """Keep the tool's result."""
-        with self._lock:
-            order = next(self._order)
-            self._owners.pop(call_id, None)
-            found = self._tools.pop(call_id, None)
-            if found is None:
-                return
-            tool = found[1]
-            tool.output = outputs
-            tool.end = order
-            if exception is not None:
-                tool.error = f"{type(exception).__name__}: {exception}"
+        self._finish(call_id, outputs, exception)
 
     # -- housekeeping ---------------------------------------------------------------------
-    def _forget(self, tape: Tape) -> None:
-        """Drop the bookkeeping of a finished run (its tape stays)."""
-        ids = {tape.call_id, *(c.call_id for c in tape.calls)}
-        for key in [k for k, (t, _) in self._modules.items() if t is tape or k in ids]:
-            del self._modules[key]
-        for key in [k for k, (t, _) in self._owners.items() if t is tape]:
-            del self._owners[key]
-
     def _trim(self) -> None:
         if self.keep is None:
             return

@@ -4,6 +4,8 @@ Example:
     >>> from tg_adapters.langchain import TextGradCallbackHandler, differentiable, parameters
 """
 
+from tg_core.program.run_tree import RecordedRun
+
 from .binding import PromptTemplateBinding
 from .differentiable import (
     DifferentiableRunnable,
@@ -24,7 +26,6 @@ from .metric import MetricResult, feedback_loss, read_metric
 from .optimize import OptimizeResult, aoptimize, optimize
 from .params import parameters, prompt_templates
 from .program import LangChainProgram
-from .records import RecordedRun
 from .template_vars import check_template_variables, escape_literal_braces, template_variables
 from .usage import UsageCallbackHandler
 

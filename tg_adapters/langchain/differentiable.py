@@ -3,79 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 from uuid import UUID, uuid4
 
 from langchain_core.prompts import BasePromptTemplate
 from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.runnables.config import get_config_list
 
-from tg_core.extend import UserError, Variable
+from tg_core.extend import Variable
+from tg_core.program.traced import Traced, TracedStr, traced, variable_of
 
 from .config import with_handler
 from .handler import TextGradCallbackHandler
 from .params import DEFAULT_ROLES, parameters
 
-T = TypeVar("T")
-
-
-class TracedStr(str):
-    """A text output that carries the Variable of the run that produced it.
-
-    Example:
-        >>> out = TracedStr("4", Variable("4", role_description="answer"))
-        >>> out == "4", out.variable.value
-        (True, '4')
-    """
-
-    variable: Variable
-
-    def __new__(cls, value: str, variable: Variable) -> TracedStr:
-        obj = super().__new__(cls, value)
-        obj.variable = variable
-        return obj
-
-    def __reduce__(self) -> tuple[type[str], tuple[str]]:
-        return (str, (str(self),))  # a copy or a pickle is plain text
-
-
-@dataclass(frozen=True)
-class Traced(Generic[T]):
-    """A non-text output (a message, a dict, a model object) with its run's Variable.
-
-    Example:
-        >>> Traced({"a": 1}, Variable("a: 1", role_description="output")).value
-        {'a': 1}
-    """
-
-    value: T
-    variable: Variable
-
-
-def variable_of(output: Any) -> Variable:
-    """The Variable an output of :func:`differentiable` carries.
-
-    Raises:
-        UserError: ``output`` carries none.
-
-    Example:
-        >>> v = Variable("4", role_description="answer")
-        >>> variable_of(TracedStr("4", v)) is v
-        True
-    """
-    if isinstance(output, Variable):
-        return output
-    found = getattr(output, "variable", None)
-    if isinstance(found, Variable):
-        return found
-    raise UserError(
-        f"{type(output).__name__} carries no Variable: use the output of differentiable(chain)"
-    )
-
-
-def _traced(value: Any, variable: Variable) -> Any:
-    return TracedStr(value, variable) if isinstance(value, str) else Traced(value, variable)
+__all__ = ["DifferentiableRunnable", "Traced", "TracedStr", "differentiable", "variable_of"]
 
 
 class DifferentiableRunnable(Runnable[Any, Any]):
@@ -128,13 +70,13 @@ class DifferentiableRunnable(Runnable[Any, Any]):
         """Run the chain; the output carries its Variable."""
         handler, run_id = self._handler(), uuid4()
         value = self.runnable.invoke(input, with_handler(config, handler, run_id), **kwargs)
-        return _traced(value, handler.output(run_id))
+        return traced(value, handler.output(run_id))
 
     async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         """Async :meth:`invoke`."""
         handler, run_id = self._handler(), uuid4()
         value = await self.runnable.ainvoke(input, with_handler(config, handler, run_id), **kwargs)
-        return _traced(value, handler.output(run_id))
+        return traced(value, handler.output(run_id))
 
     def _configs(
         self, n: int, config: RunnableConfig | list[RunnableConfig] | None
@@ -149,7 +91,7 @@ class DifferentiableRunnable(Runnable[Any, Any]):
         handler: TextGradCallbackHandler, run_ids: list[UUID], values: list[Any]
     ) -> list[Any]:
         return [
-            v if isinstance(v, Exception) else _traced(v, handler.output(r))
+            v if isinstance(v, Exception) else traced(v, handler.output(r))
             for v, r in zip(values, run_ids)
         ]
 

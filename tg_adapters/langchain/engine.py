@@ -18,6 +18,7 @@ from tg_core.extend import (
     content_parts,
     to_engine_error,
 )
+from tg_core.program.accounting import CallUsage
 
 from .values import message_text
 
@@ -95,11 +96,8 @@ class ChatModelEngine(EngineLM):
         usage = getattr(reply, "usage_metadata", None)
         if not usage:
             return Answer(message_text(reply))
-        prompt_tokens, completion_tokens = (
-            usage.get("input_tokens", 0),
-            usage.get("output_tokens", 0),
-        )
-        return Answer(message_text(reply), None, int(prompt_tokens), int(completion_tokens))
+        tokens = CallUsage(int(usage.get("input_tokens", 0)), int(usage.get("output_tokens", 0)))
+        return tokens.answer(message_text(reply))
 
 
 def as_tg_engine(engine: Any) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from tg_core.extend import BindingRejected, UserError
+from tg_core.program.placeholders import changed_message
 
 
 class NoPromptTemplatesError(UserError):
@@ -58,27 +59,4 @@ class TemplateVariablesChanged(TemplateRejected):
         self.missing = frozenset(missing)
         self.extra = frozenset(extra)
         self.template_format = template_format
-        parts = []
-        if self.missing:
-            parts.append(
-                "it lost the placeholder(s) "
-                + ", ".join(_show(v, template_format) for v in sorted(self.missing))
-                + ": keep each exactly once or more"
-            )
-        if self.extra:
-            parts.append(
-                "it has placeholder(s) the prompt does not fill: "
-                + ", ".join(_show(v, template_format) for v in sorted(self.extra))
-            )
-            if template_format == "f-string":
-                parts.append(
-                    "in this template format a literal brace must be written doubled, as {{ and }}"
-                )
-        super().__init__("the new template text is refused: " + "; ".join(parts))
-
-
-def _show(name: str, template_format: str) -> str:
-    """A variable as it is written in a template of ``template_format``."""
-    if template_format == "f-string":
-        return "{" + name + "}"
-    return "{{ " + name + " }}" if template_format == "jinja2" else "{{" + name + "}}"
+        super().__init__(changed_message(self.missing, self.extra, template_format))

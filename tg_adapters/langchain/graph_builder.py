@@ -1,16 +1,15 @@
 """Turns the recorded runs of one top-level run into a tg_core graph.
 
-Runs form a tree (``parent_run_id``); data flow between them is not reported, so each run's
-inputs are matched by value against what earlier runs produced: a step's output, a
-formatted message, a prompt value. Children are visited in the order they finished, which
-is also the order their outputs became available (streamed runs included).
+Runs form a tree (``parent_run_id``) walked by the core's :class:`~tg_core.program.run_tree.TreeGraph`,
+which matches each run's inputs by value against what earlier runs produced: a step's output,
+a formatted message, a prompt value. What is LangChain's is here: prompt runs become message
+nodes linked to the bound templates, model runs become model-call nodes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
-from uuid import UUID
 
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
@@ -19,40 +18,11 @@ from langchain_core.prompts import BasePromptTemplate, ChatPromptTemplate, Messa
 
 from tg_core.extend import Variable, conversation_text
 from tg_core.program.nodes import model_call, pass_through, unique
-from tg_core.program.values import Produced, ValueIndex
+from tg_core.program.run_tree import RunRecord, TreeGraph
+from tg_core.program.values import ValueIndex
 
 from .params import MARK_KEY, PromptEntry, lookup
-from .records import RunRecord
 from .values import keys_of, message_role, message_text, pieces, text_of
-
-
-class Scope:
-    """What earlier runs produced, by lookup key (:func:`keys_of`); a child scope sees its
-    parents' entries. A core :class:`~tg_core.program.values.ValueIndex` underneath.
-
-    Example:
-        >>> outer, v = Scope(), Variable("4", role_description="answer")
-        >>> outer.add("4", v)
-        >>> Scope(outer).find("4") is v
-        True
-    """
-
-    def __init__(self, parent: Scope | None = None) -> None:
-        self.index: ValueIndex = ValueIndex(parent.index if parent is not None else None)
-
-    def add(self, piece: Any, variable: Variable) -> None:
-        """Remember that ``variable`` produced ``piece`` (later producers win)."""
-        self.index.add(keys_of(piece), Produced(len(self.index.produced), "", variable))
-
-    def register(self, value: Any, variable: Variable) -> None:
-        """Remember ``variable`` as the producer of every piece of ``value``."""
-        for _, piece in pieces(value):
-            self.add(piece, variable)
-
-    def find(self, piece: Any) -> Variable | None:
-        """The latest producer of ``piece``, most specific key first."""
-        found = self.index.find(keys_of(piece))
-        return found.variable if found is not None else None
 
 
 def _merged_inputs(prompt: BasePromptTemplate[Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -112,7 +82,7 @@ def _template_inputs(template: Any) -> set[str]:
     return names
 
 
-class GraphBuilder:
+class GraphBuilder(TreeGraph):
     """Builds the graph of one top-level run from its records.
 
     Args:
@@ -128,71 +98,28 @@ class GraphBuilder:
     """
 
     def __init__(
-        self, records: Mapping[UUID, RunRecord], roles: frozenset[str], string_prompts: bool
+        self,
+        records: Mapping[Hashable, RunRecord[Any]],
+        roles: frozenset[str],
+        string_prompts: bool,
     ) -> None:
-        self.records = records
+        super().__init__(records, pieces=pieces, keys=keys_of, text=text_of)
         self.roles = roles
         self.string_prompts = string_prompts
 
-    def build(self, root: RunRecord) -> Variable | None:
-        """The root run's output as a Variable whose graph spans every recorded step."""
-        return self._build(root, Scope())
-
-    # -- dispatch --------------------------------------------------------------------------
-    def _build(self, rec: RunRecord, scope: Scope) -> Variable | None:
-        if rec.error is not None or rec.end is None:
-            return None
+    def leaf(self, rec: RunRecord[Any], scope: ValueIndex) -> tuple[bool, Variable | None]:
+        """Model calls and prompt runs are LangChain's own nodes."""
         if rec.kind in ("chat_model", "llm"):
-            return self._model(rec, scope)
+            return True, self._model(rec, scope)
         if rec.kind == "prompt" and not rec.children:
-            return self._prompt(rec, scope)
-        matched = self._resolve(rec.inputs, scope)
-        if rec.children:
-            return self._composite(rec, matched, scope)
-        inputs = unique([v for _, v in matched])
-        node = pass_through(text_of(rec.outputs), inputs, f"output of the step {rec.name}")
-        scope.register(rec.outputs, node)
-        return node
+            return True, self._prompt(rec, scope)
+        return False, None
 
-    @staticmethod
-    def _resolve(value: Any, scope: Scope) -> list[tuple[str | None, Variable]]:
-        found = []
-        for key, piece in pieces(value):
-            producer = scope.find(piece)
-            if producer is not None:
-                found.append((key, producer))
-        return found
-
-    # -- kinds -----------------------------------------------------------------------------
-    def _composite(
-        self, rec: RunRecord, matched: list[tuple[str | None, Variable]], scope: Scope
-    ) -> Variable:
-        local = Scope(scope)
-        last: Variable | None = None
-        children = [self.records[c] for c in rec.children if c in self.records]
-        for child in sorted((c for c in children if c.end is not None), key=lambda c: c.end or 0):
-            built = self._build(child, local)
-            last = built if built is not None else last
-        out_pieces = [piece for _, piece in pieces(rec.outputs)]
-        found = [local.find(piece) for piece in out_pieces]
-        producers = unique(found)
-        role = f"output of {rec.name}"
-        if len(out_pieces) == 1 and found[0] is not None:
-            out = found[0]
-        elif producers:
-            out = pass_through(text_of(rec.outputs), producers, role)
-        else:
-            inputs = [last] if last is not None else [v for _, v in matched]
-            out = pass_through(text_of(rec.outputs), inputs, role)
-        for piece, producer in zip(out_pieces, found):
-            scope.add(piece, producer if producer is not None else out)
-        return out
-
-    def _prompt(self, rec: RunRecord, scope: Scope) -> Variable:
+    def _prompt(self, rec: RunRecord[Any], scope: ValueIndex) -> Variable:
         entry = lookup(rec.metadata.get(MARK_KEY))
         prompt = entry.prompt if entry is not None else None
         inputs = _prompt_inputs(prompt, rec.inputs)
-        matched = self._resolve(inputs if inputs else rec.inputs, scope)
+        matched = self.resolve(inputs if inputs else rec.inputs, scope)
         upstream = unique([v for _, v in matched])
         by_key: dict[str | None, list[Variable]] = {}
         for key, v in matched:
@@ -206,7 +133,7 @@ class GraphBuilder:
                 "prompt given to the model",
                 target=param is None and self.string_prompts,
             )
-            scope.register(out, node)
+            self.register(scope, out, node)
             return node
         sources = message_sources(prompt, inputs, list(out.messages))
         nodes = []
@@ -225,7 +152,7 @@ class GraphBuilder:
                 f"{role} message given to the model",
                 target=sources is None and role in self.roles,
             )
-            scope.add(message, node)
+            self.add(scope, message, node)
             nodes.append(node)
         if len(nodes) == 1:
             return nodes[0]
@@ -244,7 +171,7 @@ class GraphBuilder:
             return None
         return entry.params[None] if same else None
 
-    def _model(self, rec: RunRecord, scope: Scope) -> Variable | None:
+    def _model(self, rec: RunRecord[Any], scope: ValueIndex) -> Variable | None:
         result = rec.outputs
         if not isinstance(result, LLMResult) or not result.generations or not result.generations[0]:
             return None
@@ -255,7 +182,7 @@ class GraphBuilder:
         if rec.kind == "chat_model":
             batches = rec.inputs if isinstance(rec.inputs, list) else []
             messages: list[BaseMessage] = list(batches[0]) if batches else []
-            inputs = [scope.find(m) for m in messages]
+            inputs = [self.find(scope, m) for m in messages]
             system = "\n\n".join(message_text(m) for m in messages if message_role(m) == "system")
             others = [m for m in messages if message_role(m) != "system"]
             if len(others) == 1:
@@ -264,7 +191,7 @@ class GraphBuilder:
                 user = "\n\n".join(f"{message_role(m)}: {message_text(m)}" for m in others)
         else:
             prompts = [str(p) for p in rec.inputs] if isinstance(rec.inputs, list) else []
-            inputs = [scope.find(p) for p in prompts[:1]]
+            inputs = [self.find(scope, p) for p in prompts[:1]]
             system, user = "", prompts[0] if prompts else ""
         response = text_of(answer)
         node = model_call(
@@ -273,5 +200,5 @@ class GraphBuilder:
             conversation=conversation_text(system or None, user, response),
             role=f"response of the model {rec.name}",
         )
-        scope.register(answer, node)
+        self.register(scope, answer, node)
         return node

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -11,11 +10,12 @@ from uuid import UUID
 from langchain_core.callbacks import BaseCallbackHandler
 
 from tg_core.extend import Variable
+from tg_core.program.run_tree import RecordedRun, RunTree
 
 from .errors import RunNotRecordedError
 from .graph_builder import GraphBuilder
 from .params import DEFAULT_ROLES, parameters
-from .records import RecordedRun, RunKind, RunRecord
+from .records import RunKind
 
 
 def _name(serialized: dict[str, Any] | None, kwargs: dict[str, Any], default: str) -> str:
@@ -72,11 +72,8 @@ class TextGradCallbackHandler(BaseCallbackHandler):
         self.string_prompts = string_prompts
         self.errors: list[BaseException] = []
         self._lock = threading.Lock()
-        self._counter = itertools.count()
-        self._records: dict[UUID, RunRecord] = {}
-        self._roots: set[UUID] = set()
-        self._finished: dict[UUID, RecordedRun] = {}
-        self._finish_order: list[UUID] = []
+        self._tree: RunTree[RunKind] = RunTree()
+        self._finished: dict[UUID, RecordedRun] = {}  # in the order the runs finished
         if runnable is not None:
             parameters(runnable, self.roles, string_prompts=string_prompts)
 
@@ -95,11 +92,11 @@ class TextGradCallbackHandler(BaseCallbackHandler):
         """
         with self._lock:
             if run_id is None:
-                if not self._finish_order:
+                if not self._finished:
                     raise RunNotRecordedError(
                         "no run recorded yet: pass config={'callbacks': [handler]} to invoke"
                     )
-                run_id = self._finish_order[-1]
+                run_id = next(reversed(self._finished))
             found = self._finished.get(run_id)
         if found is None:
             raise RunNotRecordedError(
@@ -134,7 +131,6 @@ class TextGradCallbackHandler(BaseCallbackHandler):
         """Forget every finished run."""
         with self._lock:
             self._finished.clear()
-            self._finish_order.clear()
 
     # -- recording -------------------------------------------------------------------------
     def _start(
@@ -142,23 +138,14 @@ class TextGradCallbackHandler(BaseCallbackHandler):
     ) -> None:
         if kind == "chain" and kwargs.get("run_type") == "prompt":
             kind = "prompt"
-        run_id, parent_run_id = kwargs["run_id"], kwargs.get("parent_run_id")
-        with self._lock:
-            record = RunRecord(
-                run_id=run_id,
-                parent_id=parent_run_id,
-                kind=kind,
-                name=_name(serialized, kwargs, kind),
-                inputs=inputs,
-                metadata=dict(kwargs.get("metadata") or {}),
-                start=next(self._counter),
-            )
-            self._records[run_id] = record
-            parent = self._records.get(parent_run_id) if parent_run_id is not None else None
-            if parent is None:
-                self._roots.add(run_id)
-            else:
-                parent.children.append(run_id)
+        self._tree.start(
+            kwargs["run_id"],
+            kwargs.get("parent_run_id"),
+            kind,
+            _name(serialized, kwargs, kind),
+            inputs,
+            dict(kwargs.get("metadata") or {}),
+        )
 
     def _end(
         self,
@@ -167,19 +154,10 @@ class TextGradCallbackHandler(BaseCallbackHandler):
         error: BaseException | None = None,
         inputs: Any = None,
     ) -> None:
-        with self._lock:
-            record = self._records.get(run_id)
-            if record is None:
-                return
-            record.end = next(self._counter)
-            record.outputs = outputs
-            record.error = error
-            if inputs is not None:
-                record.inputs = inputs  # streamed runs report their real input here
-            if run_id not in self._roots:
-                return
-            self._roots.discard(run_id)
-            tree = self._pop_tree(run_id)
+        done = self._tree.end(run_id, outputs, error, inputs)  # streamed runs: real input here
+        if done is None:
+            return
+        record, tree = done
         variable = None
         if error is None:
             try:
@@ -190,19 +168,8 @@ class TextGradCallbackHandler(BaseCallbackHandler):
             run_id, record.name, record.inputs, outputs, variable, error, record.start
         )
         with self._lock:
+            self._finished.pop(run_id, None)  # a run id used again finished last
             self._finished[run_id] = finished
-            self._finish_order.append(run_id)
-
-    def _pop_tree(self, root: UUID) -> dict[UUID, RunRecord]:
-        tree: dict[UUID, RunRecord] = {}
-        stack = [root]
-        while stack:
-            run_id = stack.pop()
-            record = self._records.pop(run_id, None)
-            if record is not None:
-                tree[run_id] = record
-                stack.extend(record.children)
-        return tree
 
     # -- LangChain callbacks (keywords: run_id, parent_run_id, metadata, name, run_type) ---
     def on_chain_start(self, serialized: Any, inputs: Any, **kwargs: Any) -> None:

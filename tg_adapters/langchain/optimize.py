@@ -8,7 +8,7 @@ from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 from langchain_core.runnables import Runnable, RunnableConfig
 
-from tg_core.extend import resolve_engine, run_sync
+from tg_core.extend import render, resolve_engine, run_sync
 from tg_core.program.fit import FailureLog, OptimizerArg, fit_config
 from tg_core.program.fit import aoptimize as core_aoptimize
 from tg_core.train import FitCallback, FitResult, StepRecord
@@ -24,10 +24,8 @@ R = TypeVar("R")
 Metric = Callable[[Any, Any], Any]
 """``metric(example, output)``: a number/bool, or a dict/object with score and feedback."""
 
-TEMPLATE_RULE = (
-    "The value is a prompt template: keep every placeholder of the current value exactly as "
-    "written, add no new placeholders, and keep literal braces escaped as they are."
-)
+TEMPLATE_RULE = render("template_rule")
+"""The constraint the default TGD keeps for every template (``tg_core/prompts/template_rule.txt``)."""
 
 
 class OptimizeResult(NamedTuple):

@@ -12,6 +12,7 @@ from typing import Any
 from langchain_core.prompts import BasePromptTemplate, ChatPromptTemplate, PromptTemplate
 
 from tg_core.extend import UserError, Variable
+from tg_core.program.placeholders import keep_rule
 from tg_core.program.protocol import synced
 
 from .binding import PromptTemplateBinding, drop_serialized_cache
@@ -97,20 +98,8 @@ def entry_for(prompt: BasePromptTemplate[Any]) -> PromptEntry:
 
 
 def _placeholders(template: PromptTemplate) -> str:
-    names = sorted(set(template.input_variables) | set(template.partial_variables))
-    fmt = str(template.template_format)
-    article = "an" if fmt == "f-string" else "a"
-    if fmt == "f-string":
-        shown = ", ".join("{" + n + "}" for n in names)
-        braces = "; write every literal brace doubled, as {{ and }}"
-    else:
-        shown = ", ".join("{{" + n + "}}" for n in names)
-        braces = ""
-    if names:
-        keep = f"keep the placeholders {shown} exactly as written and add no others"
-    else:
-        keep = "it has no placeholders: add none"
-    return f"{article} {fmt} template: {keep}{braces}"
+    names = set(template.input_variables) | set(template.partial_variables)
+    return keep_rule(names, str(template.template_format))
 
 
 def _new_parameter(prompt: BasePromptTemplate[Any], index: int | None, what: str) -> Variable:

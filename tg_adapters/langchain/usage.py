@@ -8,23 +8,23 @@ from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
 
-from tg_core.program.accounting import FrameworkCall
+from tg_core.program.accounting import CallUsage, FrameworkCall
 
 
 def _text_of(messages: list[list[Any]]) -> str:
     return "\n".join(str(getattr(m, "content", m)) for batch in messages for m in batch)
 
 
-def _tokens(response: Any) -> tuple[int | None, int | None]:
+def _usage(response: Any) -> CallUsage:
     usage = (getattr(response, "llm_output", None) or {}).get("token_usage") or {}
     if usage:
-        return usage.get("prompt_tokens"), usage.get("completion_tokens")
+        return CallUsage(usage.get("prompt_tokens"), usage.get("completion_tokens"))
     for batch in getattr(response, "generations", None) or []:
         for generation in batch:
             meta = getattr(getattr(generation, "message", None), "usage_metadata", None)
             if meta:
-                return meta.get("input_tokens"), meta.get("output_tokens")
-    return None, None
+                return CallUsage(meta.get("input_tokens"), meta.get("output_tokens"))
+    return CallUsage(None, None)
 
 
 class UsageCallbackHandler(BaseCallbackHandler):
@@ -70,11 +70,10 @@ class UsageCallbackHandler(BaseCallbackHandler):
         if response is None:
             call.failed()
             return
-        prompt, completion = _tokens(response)
         answer = ""
         if getattr(response, "generations", None):
             answer = "".join(getattr(g, "text", "") for g in response.generations[0])
-        call.settle(prompt_tokens=prompt, completion_tokens=completion, answer_text=answer)
+        call.finish(_usage(response), answer)
 
     def on_chat_model_start(
         self, serialized: Any, messages: list[list[Any]], *, run_id: UUID, **kwargs: Any

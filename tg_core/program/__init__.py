@@ -5,8 +5,9 @@ reading the metric, the loss, the fit loop and budgets are here, the same for DS
 LangChain and plain Python.
 """
 
-from .accounting import FrameworkCall
+from .accounting import CallUsage, FrameworkCall
 from .fit import FailureLog, aoptimize, optimize
+from .history import StepSummary, TextGradHistory
 from .loss import ExampleFailed, failure_loss, feedback_loss, loss_text, metric_loss
 from .metric import Metric, MetricError, MetricOutcome, acall_metric, call_metric, read_metric
 from .nodes import model_call, pass_through, unique
@@ -19,18 +20,23 @@ from .protocol import (
     synced,
     value_text,
 )
+from .records import NotRecordedError
 from .values import Produced, ValueIndex
 
 __all__ = [
+    "CallUsage",
     "ExampleFailed",
     "FailureLog",
     "FrameworkCall",
     "Metric",
     "MetricError",
     "MetricOutcome",
+    "NotRecordedError",
     "Produced",
     "Program",
     "ProgramRun",
+    "StepSummary",
+    "TextGradHistory",
     "ValueIndex",
     "acall_metric",
     "aoptimize",

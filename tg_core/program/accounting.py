@@ -3,8 +3,47 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
+from ..engine.base import Answer
 from ..engine.usage import Reservation, estimate_tokens
+
+
+@dataclass(frozen=True)
+class CallUsage:
+    """Tokens and cost of one framework model call, as the framework recorded them.
+
+    Attributes:
+        prompt_tokens: prompt tokens (None when the provider reported none).
+        completion_tokens: completion tokens (None when the provider reported none).
+        cost_usd: the provider's price of the call, when the framework knew it.
+        cache_hit: the answer came from the framework's cache (nothing was billed).
+
+    Example:
+        >>> CallUsage(10, 2).answer("4").completion_tokens
+        2
+    """
+
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    cost_usd: float | None = None
+    cache_hit: bool = False
+
+    def answer(self, text: str) -> Answer:
+        """``text`` as an engine's :class:`~tg_core.engine.base.Answer` with these counts.
+
+        A cache hit used nothing; a call missing either count is left to the engine's
+        estimate.
+
+        Example:
+            >>> CallUsage(None, 2).answer("4").prompt_tokens is None
+            True
+        """
+        if self.cache_hit:
+            return Answer(text, prompt_tokens=0, completion_tokens=0, cost_usd=0.0)
+        if self.prompt_tokens is None or self.completion_tokens is None:
+            return Answer(text)
+        return Answer(text, None, self.prompt_tokens, self.completion_tokens, self.cost_usd)
 
 
 class FrameworkCall:
@@ -14,7 +53,9 @@ class FrameworkCall:
     against every budget in force, so a call past a budget raises
     :class:`~tg_core.errors.BudgetExceeded` and is never sent. After the call, exactly one
     of :meth:`settle` (with the tokens and cost the framework reported, estimated from the
-    texts where it reported none), :meth:`cached` or :meth:`failed` counts it.
+    texts where it reported none), :meth:`cached` or :meth:`failed` counts it; :meth:`finish`
+    picks the one that fits what the framework recorded. Used as a context manager, a call
+    the block did not count (it raised, or returned nothing) counts as failed.
 
     Args:
         request_text: the text sent (for the estimate).
@@ -33,6 +74,14 @@ class FrameworkCall:
         self.request_text = request_text
         self.reservation = Reservation(estimate_tokens(request_text) + int(max_tokens or 0))
         self.started = time.perf_counter()
+        self.counted = False
+
+    def __enter__(self) -> FrameworkCall:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self.counted:
+            self.failed()
 
     def settle(
         self,
@@ -43,6 +92,7 @@ class FrameworkCall:
         answer_text: str = "",
     ) -> None:
         """Count what the call used (missing token counts are estimated from the texts)."""
+        self.counted = True
         self.reservation.settle(
             prompt_tokens=prompt_tokens
             if prompt_tokens is not None
@@ -56,16 +106,39 @@ class FrameworkCall:
 
     def cached(self) -> None:
         """Count a call answered from the framework's cache (nothing was billed)."""
+        self.counted = True
         self.reservation.settle(
             prompt_tokens=0, completion_tokens=0, cost_usd=0.0, latency_s=0.0, cached=True
         )
 
     def failed(self) -> None:
         """Count a call that raised (no tokens, no cost)."""
+        self.counted = True
         self.reservation.settle(
             prompt_tokens=0,
             completion_tokens=0,
             cost_usd=0.0,
             latency_s=time.perf_counter() - self.started,
             failed=True,
+        )
+
+    def finish(self, usage: CallUsage | None, answer_text: str = "") -> None:
+        """Count a call that returned: cached for a cache hit, else what ``usage`` says
+        (estimated from the texts where it says nothing).
+
+        Example:
+            >>> import tg_core as tg
+            >>> with tg.track_usage("app") as scope:
+            ...     FrameworkCall("What is 2+2?").finish(CallUsage(0, 0, cache_hit=True))
+            >>> scope.usage.cached_calls
+            1
+        """
+        if usage is not None and usage.cache_hit:
+            self.cached()
+            return
+        self.settle(
+            prompt_tokens=usage.prompt_tokens if usage else None,
+            completion_tokens=usage.completion_tokens if usage else None,
+            cost_usd=usage.cost_usd if usage else None,
+            answer_text=answer_text,
         )

@@ -96,6 +96,27 @@ def read_metric(result: Any) -> MetricOutcome:
     return MetricOutcome(score, text or None)
 
 
+def require_score(result: Any) -> MetricOutcome:
+    """:func:`read_metric`, for a caller that wants a usable score or an error.
+
+    Raises:
+        MetricError: the value has no usable score (None, NaN, a string ...).
+
+    Example:
+        >>> require_score(True)
+        MetricOutcome(score=1.0, feedback=None, failed=False, reason='')
+        >>> require_score({"score": 0, "feedback": "Count the fruit only."}).feedback
+        'Count the fruit only.'
+    """
+    outcome = read_metric(result)
+    if outcome.failed:
+        raise MetricError(
+            f"{outcome.reason}: a metric returns a number, a bool, or a dict/object with "
+            "'score' (and optionally 'feedback')"
+        )
+    return outcome
+
+
 def _raised(exc: Exception) -> MetricOutcome:
     return MetricOutcome(0.0, failed=True, reason=f"the metric raised {type(exc).__name__}: {exc}")
 

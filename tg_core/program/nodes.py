@@ -1,9 +1,12 @@
-"""Graph nodes for a framework's recorded calls: pass-through steps and model calls."""
+"""Graph nodes for a framework's recorded calls: pass-through steps and model calls, and the
+text a recorded chat conversation is shown to the critic as."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from ..autograd.function import conversation_text
 from ..autograd.llm_call import llm_backward
 from ..autograd.reduce_ops import pass_through as hand_on
 from ..graph import is_grad_enabled
@@ -71,3 +74,38 @@ def model_call(
     if result.predecessors and result.requires_grad:
         result.set_grad_fn(llm_backward(result, list(result.predecessors), conversation))
     return result
+
+
+def _content(message: dict[str, Any]) -> str:
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = []
+        for part in content:
+            if isinstance(part, dict) and part.get("type") == "text":
+                parts.append(str(part.get("text", "")))
+            else:
+                parts.append("[image]" if isinstance(part, dict) else str(part))
+        return "\n".join(parts)
+    return "" if content is None else str(content)
+
+
+def chat_conversation(messages: list[dict[str, Any]], completion: str) -> str:
+    """A recorded chat call written out for the critic: system message, the turns, the
+    completion (``messages`` as OpenAI-style dicts).
+
+    Example:
+        >>> msgs = [{"role": "system", "content": "Count."}, {"role": "user", "content": "3 a"}]
+        >>> "<SYSTEM_PROMPT>\\nCount." in chat_conversation(msgs, "3")
+        True
+    """
+    system = None
+    turns = list(messages)
+    if turns and turns[0].get("role") == "system":
+        system = _content(turns.pop(0))
+    if len(turns) == 1:
+        user = _content(turns[0])
+    else:
+        user = "\n\n".join(f"[{m.get('role', 'user')}]\n{_content(m)}" for m in turns)
+    return conversation_text(system, user, completion)

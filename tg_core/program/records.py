@@ -1,14 +1,29 @@
-"""What the recorder keeps of one run: predictor calls, tool calls, and their attempts."""
+"""What a recorder keeps of one run: predictor calls, tool calls, and their attempts.
+
+A predictor is a framework step with a prompt of its own (a ``dspy.Predict``): each call
+formats messages, asks the model, and parses fields out of the completion.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import UserError
+
+
+class NotRecordedError(UserError):
+    """A recording does not hold what was asked for (an output, a finished run).
+
+    Example:
+        >>> str(NotRecordedError("this run has not finished yet"))
+        'this run has not finished yet'
+    """
+
 
 @dataclass
 class Attempt:
-    """One format → model → parse round of a predictor call (DSPy may retry with JSON).
+    """One format → model → parse round of a predictor call (a call may retry in another format).
 
     Attributes:
         messages: the exact chat messages the adapter rendered.
@@ -29,12 +44,12 @@ class Attempt:
 
 @dataclass
 class PredictorCall:
-    """One call of a ``dspy.Predict`` inside a run.
+    """One call of a predictor inside a run.
 
     Attributes:
-        call_id: DSPy's id of the call.
-        predictor: the ``dspy.Predict`` object that was called.
-        name: its name in the program (``named_predictors()``), once known.
+        call_id: the framework's id of the call.
+        predictor: the framework object that was called (a ``dspy.Predict``).
+        name: its name in the program, once known.
         inputs: the keyword inputs it was called with.
         attempts: the format/model/parse rounds, in order.
         prediction: what the call returned.
@@ -61,7 +76,7 @@ class PredictorCall:
 
     @property
     def final(self) -> Attempt | None:
-        """The last attempt that produced a completion (the one DSPy used)."""
+        """The last attempt that produced a completion (the one the framework used)."""
         for attempt in reversed(self.attempts):
             if attempt.completions:
                 return attempt
@@ -69,7 +84,7 @@ class PredictorCall:
 
     @property
     def completion(self) -> str:
-        """The raw completion DSPy parsed (first generation of the final attempt)."""
+        """The raw completion the framework parsed (first generation of the final attempt)."""
         final = self.final
         return final.completions[0] if final is not None and final.completions else ""
 
@@ -84,10 +99,10 @@ class PredictorCall:
 
 @dataclass
 class ToolCall:
-    """One ``dspy.Tool`` call inside a run (ReAct and similar loops).
+    """One tool call inside a run (a ``dspy.Tool`` in ReAct and similar loops).
 
     Attributes:
-        call_id: DSPy's id of the call.
+        call_id: the framework's id of the call.
         name: the tool's name.
         inputs: the arguments it was called with.
         output: what it returned.

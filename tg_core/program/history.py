@@ -1,11 +1,11 @@
-"""The optimization history attached to an optimized program: scores and prompt versions."""
+"""What an optimization run did, by parameter name: scores, kept steps and prompt versions."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from tg_core.train import FitResult
+from ..train import FitResult
 
 
 @dataclass
@@ -39,10 +39,11 @@ class StepSummary:
 
 @dataclass
 class TextGradHistory:
-    """What :class:`~tg_adapters.dspy.optimizer.TextGradOptimizer` did.
+    """What one optimization run did, by parameter name (a framework entry point attaches it
+    to the program it returns, as ``TextGradOptimizer`` does).
 
     Attributes:
-        names: the parameter names (predictor names; ``name.field.prefix`` for prefixes).
+        names: the parameter names (a DSPy program's predictor names, say).
         initial_values: the texts before optimization.
         final_values: the texts of the returned program.
         initial_score: the validation score before the first step.
