@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import shutil
 import sys
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from tg_core.engine.local_engine import LocalEngine
+from tg_core.fs import atomic_write_text
 from tg_core.local import ensure_server
 from tg_core.recipes import QATask, SystemPromptProgram
 
@@ -45,11 +47,25 @@ RESULTS = HERE / "results" / "search_study.jsonl"
 
 
 async def test_accuracy(s: Settings, task: QATask, prompt: str) -> float:
-    """``prompt``'s accuracy on the test slice as the system prompt of ``SystemPromptProgram``."""
+    """``prompt``'s accuracy on the test slice as the system prompt of ``SystemPromptProgram``.
+
+    Scores are kept in ``eval_cache/test_scores.json`` by task, cap, slice and prompt: answers
+    cut at the cap are never cached by the engine, so the seed prompt would be asked again
+    on every run.
+    """
+    memo_path = s.eval_cache / "test_scores.json"
+    memo: dict[str, float] = json.loads(memo_path.read_text()) if memo_path.exists() else {}
+    key = hashlib.sha256(
+        json.dumps([s.task, s.answer_max_tokens, [list(t) for t in task.test], prompt]).encode()
+    ).hexdigest()
+    if key in memo:
+        return memo[key]
     engine = LocalEngine(cache=str(s.eval_cache / "tg_core"))
     program = SystemPromptProgram(engine, task, max_tokens=s.answer_max_tokens)
     program.prompt.set_value(prompt)
     accuracy, _ = await program.accuracy(task.test)
+    memo[key] = accuracy
+    atomic_write_text(memo_path, json.dumps(memo, indent=1))
     return accuracy
 
 

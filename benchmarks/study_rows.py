@@ -42,7 +42,7 @@ LABELS = {
     "tgd": "tg_core TGD (TextGrad's loop)",
     "search": "tg_core search",
     "tgd-relay": "tg_core TGD, relayed feedback",
-    "search-relay": "tg_core search, relayed feedback",
+    "search-relay": "tg_core search (+delete, relayed feedback)",
     "textgrad": "TextGrad 0.1.8",
     "gepa": "DSPy GEPA",
 }

@@ -37,7 +37,12 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "search": {"num_candidates": 3, "pool": True, "operators": ("edit", "example", "rewrite")},
 }
 VARIANTS["tgd-relay"] = {**VARIANTS["tgd"], "feedback": "relay"}
-VARIANTS["search-relay"] = {**VARIANTS["search"], "feedback": "relay"}
+VARIANTS["search-relay"] = {
+    "num_candidates": 4,
+    "pool": True,
+    "operators": ("delete", "edit", "example", "rewrite"),
+    "feedback": "relay",
+}
 SHAPES = {
     "tgd": "system prompt + question (tg_core BlackboxLLM)",
     "search": "system prompt + question (tg_core BlackboxLLM)",

@@ -159,6 +159,22 @@ def test_the_edit_operator_appends_one_rule() -> None:
     assert len(edit_prompts) == 1
 
 
+def test_the_delete_operator_takes_out_the_sentence_that_hurts_without_a_model_call() -> None:
+    w = World([], {"seed": [0] * 6, "Decide. End with X.": [1] * 6})
+    w.prompt.value = "Decide. Ramble on. End with X."
+    w.table["Decide. Ramble on. End with X."] = [0] * 6
+    result = w.fit(steps=1, batch_size=2, num_candidates=3, operators=("delete",))
+    step = result.history[0]
+    assert [c.values[0] for c in step.candidates] == [
+        "Ramble on. End with X.",
+        "Decide. End with X.",
+        "Decide. Ramble on.",
+    ]
+    assert [c.status for c in step.candidates] == ["screened out", "kept", "screened out"]
+    assert w.prompt.value == "Decide. End with X."
+    assert not [c for c in w.engine.calls if "IMPROVED_VARIABLE" in c.text]
+
+
 def test_the_example_operator_adds_a_run_the_program_got_right() -> None:
     w = World(["good"], {"seed": [0] * 6, "good": [1, 1, 1, 0, 0, 0]})
     w.prompt.set_value("good")

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ..engine.usage import Budget
 from ..errors import UserError
 
-Operator = Literal["rewrite", "edit", "example"]
+Operator = Literal["rewrite", "edit", "example", "delete"]
 """How a candidate is made: a full rewrite, one added or replaced rule, or one worked example."""
 
 MetricErrorPolicy = Literal["score_zero", "raise"]
@@ -43,7 +43,8 @@ class FitConfig(BaseModel):
             is TextGrad's loop: one proposal per step, kept if validation does not drop.
         operators: how candidates are made, used in turn: ``rewrite`` (the whole value),
             ``edit`` (add or replace one rule), ``example`` (append one worked example from
-            a training example the program got right; no model call).
+            a training example the program got right; no model call), ``delete`` (take
+            one sentence out; no model call).
         pool: keep every validated candidate with its per-example scores and start each step
             from one on the Pareto frontier (complementary candidates), not only the best.
         val_sample: validate a candidate on this many examples first and finish the set only

@@ -30,6 +30,7 @@ from ..batches import batch_indices, set_values
 from ..evaluation import mean, score_examples
 from ..events import CandidateJudged
 from ..records import CandidateRecord, StepRecord
+from .deletion import without_sentence
 from .examples import right_samples, with_worked_example
 from .pool import CandidatePool
 
@@ -39,6 +40,20 @@ if TYPE_CHECKING:
 
 def _fmt(score: float | None) -> str:
     return "-" if score is None else f"{score:.3f}"
+
+
+def _composed(
+    cand: CandidateRecord, opt: TextualGradientDescent, target: int, value: str
+) -> CandidateRecord:
+    """``cand`` with ``value`` (composed by the loop, not the model) for parameter ``target``,
+    unless a constraint or binding refuses it."""
+    problem = opt.check_value(target, value, guarded=False)
+    if problem:
+        cand.reason = problem
+        cand.refused = [value if i == target else "" for i in range(len(cand.values))]
+        return cand
+    cand.values[target], cand.status = value, "proposed"
+    return cand
 
 
 async def _propose(trainer: Trainer, opt: TextualGradientDescent, j: int) -> CandidateRecord:
@@ -63,13 +78,15 @@ async def _propose(trainer: Trainer, opt: TextualGradientDescent, j: int) -> Can
         if value is None:
             cand.reason = "every right answer seen is too long to show, or already shown"
             return cand
-        problem = opt.check_value(target, value, guarded=False)
-        if problem:
-            cand.reason = problem
-            cand.refused = [value if i == target else "" for i in range(len(start))]
+        return _composed(cand, opt, target, value)
+    if operator == "delete":
+        target = (with_feedback or list(range(len(trainer.params))))[-1]
+        choice = trainer.config.seed + trainer.state.next_step + j // len(ops)
+        value = without_sentence(start[target], choice)
+        if value is None:
+            cand.reason = "the value has one sentence: nothing to delete"
             return cand
-        cand.values[target], cand.status = value, "proposed"
-        return cand
+        return _composed(cand, opt, target, value)
     if not with_feedback:
         cand.reason = "no parameter received feedback"
         return cand
