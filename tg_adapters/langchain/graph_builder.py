@@ -149,7 +149,9 @@ class GraphBuilder:
         matched = self._resolve(rec.inputs, scope)
         if rec.children:
             return self._composite(rec, matched, scope)
-        inputs = unique([v for _, v in matched])
+        # a run the step made with its caller's config is its sibling, already in scope
+        found = matched + self._resolve(rec.outputs, scope)
+        inputs = unique([v for _, v in found])
         node = pass_through(text_of(rec.outputs), inputs, f"output of the step {rec.name}")
         scope.register(rec.outputs, node)
         return node
