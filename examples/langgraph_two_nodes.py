@@ -106,6 +106,8 @@ def main(model: BaseChatModel | None = None, engine: Any = None) -> Any:
     step = result.history[0]
     print(f"validation score: {result.fit.initial_score} -> {result.fit.best_score}")
     print(f"step accepted: {step.accepted} ({step.reason})")
+    for update in step.proposals:  # one per prompt that got feedback
+        print(f"  prompt {update.index}: {update.status} {update.reason}".rstrip())
     for param in parameters(app):
         print(f"prompt now: {param.value}")
     return result
