@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml
 		CMAKE_ARGS="$(LLAMA_CMAKE_$(LLAMA_ISA))" $(PY) -m pip wheel --quiet --no-cache-dir \
 			--no-deps -w $(LLAMA_WHEELS) "llama-cpp-python==$(LLAMA_VERSION)"; status=$$?; \
 		kill $$ticker 2>/dev/null; echo; exit $$status; }
-	$(PY) -m pip install --quiet --find-links $(LLAMA_WHEELS) -e ".[dev,dspy,langchain,local]"
+	$(PY) -m pip install --quiet --find-links $(LLAMA_WHEELS) -e ".[dev,dspy,langchain,langgraph,mlflow,local]"
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

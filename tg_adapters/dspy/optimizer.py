@@ -12,7 +12,7 @@ from dspy.teleprompt import Teleprompter
 from tg_core.extend import get_backward_engine, run_sync
 from tg_core.program.fit import FailureLog, aoptimize, fit_config
 from tg_core.program.history import TextGradHistory
-from tg_core.train import FitResult
+from tg_core.train import FitCallback, FitResult
 from tg_core.train.config import FitConfig
 
 from .budgeted_lm import budgeted_program_lms
@@ -42,6 +42,8 @@ class TextGradOptimizer(Teleprompter):  # type: ignore[misc]
         num_threads: program runs in flight at once (default: ``max_concurrency`` or 8).
         prefixes: also optimize each output field's prefix.
         config: a :class:`tg_core.train.config.FitConfig` (the keywords below update it).
+        callbacks: :class:`tg_core.train.FitCallback` hooks of every compile (e.g.
+            :class:`tg_core.tracking.MlflowCallback`).
         **options: any :class:`~tg_core.train.config.FitConfig` option: ``steps``,
             ``epochs``, ``batch_size``, ``validate`` (with ``trainset`` as validation set
             when no ``valset`` is given), ``budget`` (every model call of the run, the
@@ -81,6 +83,7 @@ class TextGradOptimizer(Teleprompter):  # type: ignore[misc]
         num_threads: int | None = None,
         prefixes: bool = False,
         config: FitConfig | None = None,
+        callbacks: Sequence[FitCallback] = (),
         **options: Any,
     ) -> None:
         super().__init__()
@@ -95,6 +98,7 @@ class TextGradOptimizer(Teleprompter):  # type: ignore[misc]
         self.num_threads = num_threads
         self.prefixes = prefixes
         self.config = fit_config(config, **options)
+        self.callbacks = list(callbacks)
         self.history: TextGradHistory | None = None
         self.result: FitResult | None = None
 
@@ -171,6 +175,7 @@ class TextGradOptimizer(Teleprompter):  # type: ignore[misc]
                 engine=engine,
                 optimizer_engine=updates,
                 failures=failures,
+                callbacks=self.callbacks,
             )
         final = [str(p.value) for p in wrapped.parameters()]
         history = TextGradHistory.from_fit(

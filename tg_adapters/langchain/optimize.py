@@ -64,6 +64,7 @@ async def aoptimize(
     num_threads: int | None = None,
     callbacks: Sequence[FitCallback] = (),
     failures: FailureLog | None = None,
+    parameters: Sequence[Any] | None = None,
     **options: Any,
 ) -> OptimizeResult:
     """Optimize ``chain``'s prompt templates on ``trainset``; the chain is rewritten in place.
@@ -96,6 +97,8 @@ async def aoptimize(
         callbacks: :class:`tg_core.train.FitCallback` hooks.
         failures: a :class:`~tg_core.program.fit.FailureLog` that collects why examples
             failed (the metric's reasons, the chain's errors).
+        parameters: prompts or runnables whose templates are optimized, instead of the
+            chain's own (for chains it calls from plain functions, e.g. LangGraph nodes).
         **options: any :class:`~tg_core.train.config.FitConfig` option: ``steps``,
             ``epochs``, ``batch_size``, ``seed``, ``budget`` (the chain's own model calls
             included), ``max_concurrency``, ``run_dir``, ``patience``, ``progress``,
@@ -129,6 +132,7 @@ async def aoptimize(
         roles=roles,
         string_prompts=string_prompts,
         num_threads=num_threads or fit.max_concurrency or 8,
+        parameters=parameters,
     )
     result = await core_aoptimize(
         program,

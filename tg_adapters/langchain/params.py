@@ -112,20 +112,32 @@ def _new_parameter(prompt: BasePromptTemplate[Any], index: int | None, what: str
 def prompt_templates(runnable: Any) -> list[BasePromptTemplate[Any]]:
     """The live prompt templates of a runnable (``get_prompts()``), each once, in order.
 
+    ``runnable`` may also be a list of runnables and prompts, each searched, or a compiled
+    LangGraph graph, whose nodes are searched (:func:`tg_adapters.langgraph.graph_prompts`).
+
     Example:
         >>> p = PromptTemplate.from_template("Say {x}")
         >>> prompt_templates(p) == [p]
         True
+        >>> prompt_templates([p, p]) == [p]
+        True
     """
+    from tg_adapters.langgraph.nodes import graph_prompts  # that package imports this one
+
     if isinstance(runnable, BasePromptTemplate):
         return [runnable]
-    get_prompts = getattr(runnable, "get_prompts", None)
-    if get_prompts is None:
+    if isinstance(runnable, (list, tuple)):
+        found = [prompt for item in runnable for prompt in prompt_templates(item)]
+    elif (in_graph := graph_prompts(runnable)) is not None:
+        found = in_graph
+    elif hasattr(runnable, "get_prompts"):
+        found = runnable.get_prompts()
+    else:
         raise UserError(
             f"expected a LangChain runnable with prompt templates, got {type(runnable).__name__}"
         )
     seen: dict[int, BasePromptTemplate[Any]] = {}
-    for prompt in get_prompts():
+    for prompt in found:
         seen.setdefault(id(prompt), prompt)
     return list(seen.values())
 

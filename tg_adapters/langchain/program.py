@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from uuid import uuid4
 
@@ -15,7 +15,8 @@ from tg_core.program.protocol import ProgramRun, expected_fields
 from .config import add_callback, with_handler
 from .errors import NoPromptTemplatesError, RunNotRecordedError
 from .handler import TextGradCallbackHandler
-from .params import DEFAULT_ROLES, parameters
+from .params import DEFAULT_ROLES
+from .params import parameters as bound_parameters
 from .usage import UsageCallbackHandler
 from .values import text_of
 
@@ -36,6 +37,8 @@ class LangChainProgram:
         roles: chat message roles whose templates are parameters.
         string_prompts: whether plain string prompts are parameters.
         num_threads: chain runs in flight at once.
+        parameters: prompts or runnables whose templates are the parameters, instead of the
+            chain's own (for chains it calls from plain functions).
 
     Raises:
         NoPromptTemplatesError: the chain has no optimizable template.
@@ -60,15 +63,18 @@ class LangChainProgram:
         roles: Iterable[str] = DEFAULT_ROLES,
         string_prompts: bool = True,
         num_threads: int = 8,
+        parameters: Sequence[Any] | None = None,
     ) -> None:
         self.chain = chain
         self.roles = frozenset(roles)
         self.string_prompts = string_prompts
-        self.params = parameters(chain, self.roles, string_prompts=string_prompts)
+        sources = chain if parameters is None else list(parameters)
+        self.params = bound_parameters(sources, self.roles, string_prompts=string_prompts)
         if not self.params:
             raise NoPromptTemplatesError(
                 f"the chain has no prompt template with a message of role {sorted(self.roles)}; "
-                "pass roles=(...) naming the messages to optimize"
+                "pass roles=(...) naming the messages to optimize, or parameters=[...] naming "
+                "the prompts or chains it calls"
             )
         if num_threads < 1:
             raise UserError("num_threads must be >= 1")

@@ -247,7 +247,9 @@ class TreeGraph:
         matched = self.resolve(rec.inputs, scope)
         if rec.children:
             return self._composite(rec, matched, scope)
-        inputs = unique([v for _, v in matched])
+        # a run the step made with its caller's config is its sibling, already in scope
+        found = matched + self.resolve(rec.outputs, scope)
+        inputs = unique([v for _, v in found])
         step = pass_through(self.text(rec.outputs), inputs, f"output of the step {rec.name}")
         self.register(scope, rec.outputs, step)
         return step

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .config import FitConfig
 from .records import CandidateRecord, StepRecord
 
 
@@ -23,9 +24,11 @@ class FitEvent:
 
 @dataclass(frozen=True)
 class RunStarted(FitEvent):
-    """Before any model call; ``state`` holds the estimate (and the resumed state, if any)."""
+    """Before any model call; ``state`` holds the estimate (and the resumed state, if any),
+    ``config`` the run's options."""
 
     state: dict[str, Any]
+    config: FitConfig | None = None
 
 
 @dataclass(frozen=True)

@@ -204,7 +204,7 @@ class Trainer:
                 snapshot = self.to_state()
                 for cb in self.callbacks:
                     cb.on_run_start(snapshot)
-                self.emit(RunStarted(None, 0.0, snapshot))
+                self.emit(RunStarted(None, 0.0, snapshot, self.config))
                 if self.val and state.initial is None:
                     self.phase(None, "baseline", f"{len(self.val)} validation examples")
                     scores, _ = await score_examples(self.score_fn, self.val)
