@@ -116,7 +116,9 @@ def test_candidates_tied_on_the_minibatch_race_on_the_validation_sample() -> Non
     assert step.accepted and w.prompt.value == "best" and by_value["best"].status == "kept"
     for loser, score in (("flat", "0.000"), ("better", "0.200")):
         assert by_value[loser].status == "screened out"
-        assert by_value[loser].reason.startswith(f"tied on the minibatch; validation sample {score}")
+        assert by_value[loser].reason.startswith(
+            f"tied on the minibatch; validation sample {score}"
+        )
     assert len([v for v, ex in w.scored if v == "flat" and ex in VAL]) == 2  # the sample only
     assert len([v for v, ex in w.scored if v == "best" and ex in VAL]) == 6
 
@@ -133,6 +135,20 @@ def test_the_guard_refuses_every_proposal_that_copies_a_training_answer_or_input
     assert [c.status for c in cands] == ["refused"] * 3
     assert all("refused" in c.reason and "training" in c.reason for c in cands)
     assert w.prompt.value == "seed" and not result.history[0].accepted
+
+
+def test_the_guard_refuses_a_label_answer_stated_as_the_answer() -> None:
+    guard = OverfitGuard()
+    guard.learn("Does Ka tell the truth?", "Yes")
+    guard.learn("Which is right?", "(B)")
+    seed = "Decide. The last line must be 'Answer: Yes' or 'Answer: No'."
+    copied = seed + "\nThis response was cut off. The correct final answer is Yes."
+    assert guard.check(seed, copied) == "it states the training answer 'Yes' as the answer"
+    assert guard.check("Pick.", "Pick. The answer is (B).") == (
+        "it states the training answer '(B)' as the answer"
+    )
+    assert guard.check(seed, seed + "\nCheck each statement in order.") is None
+    assert guard.check("Pick.", "Pick. End with 'Answer: (A)' or 'Answer: (B)'.") is None
 
 
 def test_the_guard_in_textgrads_own_loop_keeps_the_old_value() -> None:

@@ -27,10 +27,12 @@ class OverfitGuard:
     - repeats :data:`SPAN_WORDS` consecutive words of a training input (or a whole input
       shorter than that, if it has at least four words);
     - contains a training answer of three or more words, or of twelve or more characters;
-    - states a numeric training answer as an answer (``Answer: 9``, ``is 9``, ``= 9``).
+    - states a numeric training answer as an answer (``Answer: 9``, ``is 9``, ``= 9``);
+    - states a short label answer as the answer (``the correct answer is Yes``), as a
+      proposal that copies the metric's feedback does.
 
-    Short label answers (``True``, ``(B)``, ``yes``) are allowed: naming the answer forms is
-    what a good instruction does.
+    Short label answers named as answer forms (``End with 'Answer: Yes' or 'Answer: No'``)
+    are allowed: naming the answer forms is what a good instruction does.
 
     Example:
         >>> guard = OverfitGuard()
@@ -80,4 +82,10 @@ class OverfitGuard:
             elif len(low.split()) >= 3 or len(low) >= 12:
                 if low in lowered_new and low not in lowered_old:
                     return f"it contains the training answer {answer[:60]!r} verbatim"
+            else:
+                said = re.compile(
+                    rf"\banswer\s+(?:is|was|should be|would be|will be)\W*{re.escape(low)}(?!\w)"
+                )
+                if said.search(lowered_new) and not said.search(lowered_old):
+                    return f"it states the training answer {answer!r} as the answer"
         return None
