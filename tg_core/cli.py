@@ -29,7 +29,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         fresh=args.fresh,
         progress=False if args.quiet else None,
         skip_shirts=args.skip_shirts,
-        direct=not args.reasoning,
+        direct=args.direct,
     )
     return main_demo(cfg)
 
@@ -117,9 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--skip-shirts", action="store_true", help="skip the shirts example")
     demo.add_argument(
-        "--reasoning",
+        "--direct",
         action="store_true",
-        help="seed prompt asks for step-by-step reasoning (answers 10x longer; raise --max-tokens)",
+        help="seed prompt asks for the answer line alone instead of step-by-step reasoning",
     )
     demo.add_argument("--quiet", action="store_true", help="no progress line")
     demo.set_defaults(func=_cmd_demo)
