@@ -32,8 +32,15 @@ class PhaseLines(FitCallback):
         [    3 s] step 1: forward (3 examples)
     """
 
+    def __init__(self) -> None:
+        self.total_steps = 0
+        self.steps_seen = 0
+        self.calls = 0
+        self.tokens = 0
+
     def on_run_start(self, state: dict[str, Any]) -> None:
         estimate = state["estimate"]
+        self.total_steps = int(state.get("fingerprint", {}).get("total_steps", 0))
         say(f"estimate: about {estimate['calls']} model calls, {estimate['tokens']:,} tokens")
         if state.get("initial_score") is not None:
             say(f"resuming the run in its folder at step {state['next_step'] + 1}")
@@ -57,3 +64,14 @@ class PhaseLines(FitCallback):
     def on_step_end(self, record: StepRecord) -> None:
         verdict = "kept" if record.accepted else "not kept"
         say(f"step {record.step + 1}: {verdict}: {record.reason} ({record.seconds:.0f} s)")
+        self.steps_seen += 1
+        self.calls += int(record.usage.get("calls", 0))
+        self.tokens += int(record.usage.get("total_tokens", 0))
+        left = max(self.total_steps - record.step - 1, 0)
+        if left:
+            per_call, per_token = self.calls / self.steps_seen, self.tokens / self.steps_seen
+            say(
+                f"  steps so far: {self.calls} calls, {self.tokens:,} tokens; at this rate the "
+                f"{left} steps left need about {per_call * left:.0f} calls, "
+                f"{per_token * left:,.0f} tokens"
+            )

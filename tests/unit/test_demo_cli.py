@@ -69,3 +69,29 @@ def test_progress_lines_number_steps_from_one_as_the_report_does(
     steps = re.findall(r"^(?:\[\s*\d+ s\] )?step (\d+):", out, flags=re.MULTILINE)
     assert steps and sorted(set(steps)) == ["1", "2"]
     assert "before the first step: baseline" in out
+
+
+def test_after_each_step_but_the_last_the_calls_left_are_projected_from_the_steps_so_far(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    engine = FakeEngine(lambda call: "State the number.")
+    prompt = tg.Variable("Answer.", role_description="system prompt")
+    model = tg.BlackboxLLM(engine, system_prompt=prompt)
+
+    async def loss(example: str) -> Sample:
+        out = await model.aforward(tg.Variable(example, role_description="question"))
+        judged = await tg.TextLoss("Judge it.", engine=engine).aforward(out)
+        return Sample(judged, 0.0, example, str(out.value), "2")
+
+    async def score(example: str) -> float:
+        return 0.0
+
+    fit([prompt], loss, score, ["1+1?", "3-1?", "2+0?"], ["4-2?"], engine=engine, steps=3,
+        batch_size=1, progress=False, callbacks=[PhaseLines()])  # fmt: skip
+    out = capsys.readouterr().out
+    projected = re.findall(
+        r"steps so far: (\d+) calls.*the (\d) steps left need about (\d+) calls", out
+    )
+    assert [left for _, left, _ in projected] == ["2", "1"]
+    first_calls, _, first_left = projected[0]
+    assert int(first_left) == 2 * int(first_calls)

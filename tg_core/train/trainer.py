@@ -25,7 +25,7 @@ from .batches import set_values
 from .callbacks import FitCallback
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import FitConfig
-from .estimate import estimate_run
+from .estimate import estimate_run, tokens_per_call
 from .evaluation import ScoreFn, example_texts, mean, score_examples
 from .events import FitEvent, PhaseStarted, RunEnded, RunStarted, StepEnded
 from .progress import Progress
@@ -110,12 +110,20 @@ class Trainer:
         self.right_inputs: set[str] = set()
         if cfg.guard_overfit:
             self.guard.learn_all(example_texts(ex) for ex in self.trainset)
+        ops = [cfg.operators[j % len(cfg.operators)] for j in range(cfg.num_candidates)]
+        values = " ".join(str(p.value) for p in self.params)
         self.estimate = estimate_run(
             n_val=len(self.val),
             batch_size=min(cfg.batch_size, len(self.trainset)),
             steps=self.total,
             n_params=len(self.params),
             candidates=cfg.num_candidates,
+            relay=cfg.feedback == "relay",
+            val_sample=cfg.val_sample if cfg.searching else None,
+            model_made=sum(op in ("edit", "rewrite") for op in ops),
+            tokens_per_call=tokens_per_call(
+                [values + " " + example_texts(ex)[0] for ex in self.trainset[:20]]
+            ),
         )
         self.bar = Progress(self.total, enabled=cfg.progress)
         self.started = time.monotonic()
