@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable
 
 import pytest
 
@@ -12,6 +13,26 @@ from tg_core.cli import build_parser
 from tg_core.demo_progress import PhaseLines
 from tg_core.engine.fake import FakeCall, FakeEngine
 from tg_core.train import Sample, fit
+
+
+def _fit_with_lines(
+    answer: Callable[[FakeCall], str], train: list[str], *, steps: int, good: str = "\0"
+) -> None:
+    """A fit on a scripted engine, one example a step, printing the demo's phase lines."""
+    engine = FakeEngine(answer)
+    prompt = tg.Variable("Answer.", role_description="system prompt")
+    model = tg.BlackboxLLM(engine, system_prompt=prompt)
+
+    async def loss(example: str) -> Sample:
+        out = await model.aforward(tg.Variable(example, role_description="question"))
+        judged = await tg.TextLoss("Judge it.", engine=engine).aforward(out)
+        return Sample(judged, 0.0, example, str(out.value), "2")
+
+    async def score(example: str) -> float:
+        return float(good in str(prompt.value))
+
+    fit([prompt], loss, score, train, ["4-2?"], engine=engine, steps=steps, batch_size=1,
+        progress=False, callbacks=[PhaseLines()])  # fmt: skip
 
 
 def _demo_parser() -> argparse.ArgumentParser:
@@ -41,30 +62,7 @@ def test_progress_lines_number_steps_from_one_as_the_report_does(
             return "<IMPROVED_VARIABLE>Answer with the number only.</IMPROVED_VARIABLE>"
         return "State the number."
 
-    engine = FakeEngine(answer)
-    prompt = tg.Variable("Answer.", role_description="system prompt")
-    model = tg.BlackboxLLM(engine, system_prompt=prompt)
-
-    async def loss(example: str) -> Sample:
-        out = await model.aforward(tg.Variable(example, role_description="question"))
-        judged = await tg.TextLoss("Judge it.", engine=engine).aforward(out)
-        return Sample(judged, 0.0, example, str(out.value), "2")
-
-    async def score(example: str) -> float:
-        return float("number only" in str(prompt.value))
-
-    fit(
-        [prompt],
-        loss,
-        score,
-        ["1+1?", "3-1?"],
-        ["4-2?"],
-        engine=engine,
-        steps=2,
-        batch_size=1,
-        progress=False,
-        callbacks=[PhaseLines()],
-    )
+    _fit_with_lines(answer, ["1+1?", "3-1?"], steps=2, good="number only")
     out = capsys.readouterr().out
     steps = re.findall(r"^(?:\[\s*\d+ s\] )?step (\d+):", out, flags=re.MULTILINE)
     assert steps and sorted(set(steps)) == ["1", "2"]
@@ -74,20 +72,7 @@ def test_progress_lines_number_steps_from_one_as_the_report_does(
 def test_after_each_step_but_the_last_the_calls_left_are_projected_from_the_steps_so_far(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    engine = FakeEngine(lambda call: "State the number.")
-    prompt = tg.Variable("Answer.", role_description="system prompt")
-    model = tg.BlackboxLLM(engine, system_prompt=prompt)
-
-    async def loss(example: str) -> Sample:
-        out = await model.aforward(tg.Variable(example, role_description="question"))
-        judged = await tg.TextLoss("Judge it.", engine=engine).aforward(out)
-        return Sample(judged, 0.0, example, str(out.value), "2")
-
-    async def score(example: str) -> float:
-        return 0.0
-
-    fit([prompt], loss, score, ["1+1?", "3-1?", "2+0?"], ["4-2?"], engine=engine, steps=3,
-        batch_size=1, progress=False, callbacks=[PhaseLines()])  # fmt: skip
+    _fit_with_lines(lambda call: "State the number.", ["1+1?", "3-1?", "2+0?"], steps=3)
     out = capsys.readouterr().out
     projected = re.findall(
         r"steps so far: (\d+) calls.*the (\d) steps left need about (\d+) calls", out

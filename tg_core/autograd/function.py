@@ -72,6 +72,21 @@ def new_result(value: str, predecessors: list[Variable], role: str) -> Variable:
     return Variable(value, predecessors=predecessors, role_description=role)
 
 
+def give_feedback(variable: Variable, text: str, context: dict[str, Any]) -> None:
+    """Record ``text`` as feedback on ``variable``, with the call ``context`` it came from.
+
+    Example:
+        >>> v = Variable("Be nice.", role_description="system prompt")
+        >>> give_feedback(v, "Be brief.", {"conversation": None})
+        >>> v.get_gradient_text(), v.gradients[0].get_role_description()
+        ('Be brief.', 'feedback to system prompt')
+    """
+    gradient = Variable(
+        text, requires_grad=False, role_description=f"feedback to {variable.get_role_description()}"
+    )
+    variable.add_gradient(gradient, context)
+
+
 async def send_feedback(
     ctx: BackwardContext,
     targets: list[Variable],
@@ -95,25 +110,15 @@ async def send_feedback(
         )
         for variable in targets:
             if variable.requires_grad:
-                gradient = Variable(
-                    text,
-                    requires_grad=False,
-                    role_description=f"feedback to {variable.get_role_description()}",
-                )
-                variable.add_gradient(gradient, {**context, "prompt_id": relay.id})
+                give_feedback(variable, text, {**context, "prompt_id": relay.id})
         return
 
     async def one(variable: Variable) -> None:
         prompt = make_prompt(variable)
         answer = await agenerate_with(ctx.engine, prompt, system_prompt=system.text)
         text = strip_echoed_tags(answer, prompt)
-        gradient = Variable(
-            text,
-            requires_grad=False,
-            role_description=f"feedback to {variable.get_role_description()}",
-        )
-        variable.add_gradient(
-            gradient, {**context, "prompt_id": prompt_id, "system_prompt_id": system.id}
+        give_feedback(
+            variable, text, {**context, "prompt_id": prompt_id, "system_prompt_id": system.id}
         )
 
     results = await asyncio.gather(

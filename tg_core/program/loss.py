@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..autograd.function import give_feedback
 from ..errors import TgCoreError
 from ..graph import BackwardContext
 from ..prompts import render
@@ -51,12 +52,7 @@ def feedback_loss(
             if not out.requires_grad:
                 continue
             if ctx.is_objective:
-                gradient = Variable(
-                    text,
-                    requires_grad=False,
-                    role_description=f"feedback to {out.get_role_description()}",
-                )
-                out.add_gradient(gradient, {**context, "source_id": loss.id})
+                give_feedback(out, text, {**context, "source_id": loss.id})
             else:
                 for g in ctx.gradients:
                     out.add_gradient(g, loss.gradients_context.get(g))
