@@ -15,7 +15,7 @@ from mlflow.tracking import MlflowClient
 from test_train import Setup
 
 from tg_core.tracking import MlflowCallback, TrackingUnavailable
-from tg_core.train import StepRecord
+from tg_core.train import FitCallback, StepRecord
 
 SCORES = {"v0": 0.5, "v1": 0.2, "v2": 0.9}  # step 0's proposal is undone, step 1's kept
 
@@ -177,3 +177,16 @@ def test_without_mlflow_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setitem(sys.modules, "mlflow", None)
     with pytest.raises(TrackingUnavailable, match=r"pip install 'tg-core\[mlflow\]'"):
         MlflowCallback()
+
+
+def test_a_run_that_stops_on_an_error_is_marked_failed_with_the_error(store: str) -> None:
+    class Crash(FitCallback):
+        def on_step_end(self, record: StepRecord) -> None:
+            raise RuntimeError("disk full")
+
+    callback = MlflowCallback(experiment="crash")
+    with pytest.raises(RuntimeError, match="disk full"):
+        Setup(SCORES).fit(steps=2, batch_size=2, callbacks=[callback, Crash()])
+    run = MlflowClient(store).get_run(callback.run_id or "")
+    assert run.info.status == "FAILED"
+    assert run.data.tags["error"] == "RuntimeError: disk full"

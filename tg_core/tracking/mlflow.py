@@ -27,7 +27,7 @@ from ..errors import UserError
 from ..train.callbacks import FitCallback
 from ..train.checkpoint import scrub
 from ..train.config import FitConfig
-from ..train.events import FitEvent, RunEnded, RunStarted, StepEnded
+from ..train.events import FitEvent, RunEnded, RunFailed, RunStarted, StepEnded
 from ..train.records import FitResult, StepRecord
 
 INSTALL = "pip install 'tg-core[mlflow]'"
@@ -130,6 +130,8 @@ class MlflowCallback(FitCallback):
                 self._step(event.record)
             elif isinstance(event, RunEnded):
                 self._end(event.result)
+            elif isinstance(event, RunFailed):
+                self._failed(event.error)
         except Exception as exc:
             if isinstance(event, RunStarted):
                 raise
@@ -194,6 +196,13 @@ class MlflowCallback(FitCallback):
                 client.log_artifact(self.run_id, str(path), "report")
         if self.owns_run:
             client.set_terminated(self.run_id, "FINISHED")
+
+    def _failed(self, error: BaseException) -> None:
+        if self._client is None or self.run_id is None:
+            return
+        self._client.set_tag(self.run_id, "error", scrub(f"{type(error).__name__}: {error}"))
+        if self.owns_run:
+            self._client.set_terminated(self.run_id, "FAILED")
 
     # -- helpers ---------------------------------------------------------------------------
     def _metrics(self, values: Mapping[str, Any], step: int) -> None:

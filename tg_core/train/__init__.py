@@ -4,7 +4,15 @@ from .callbacks import FitCallback
 from .checkpoint import load_checkpoint, save_checkpoint, scrub
 from .config import FitConfig
 from .estimate import RunEstimate, estimate_run
-from .events import CandidateJudged, FitEvent, PhaseStarted, RunEnded, RunStarted, StepEnded
+from .events import (
+    CandidateJudged,
+    FitEvent,
+    PhaseStarted,
+    RunEnded,
+    RunFailed,
+    RunStarted,
+    StepEnded,
+)
 from .loop import afit, batch_indices, fit
 from .records import CandidateRecord, FitResult, Proposal, StepRecord
 from .samples import Sample
@@ -26,6 +34,7 @@ __all__ = [
     "Proposal",
     "RunEnded",
     "RunEstimate",
+    "RunFailed",
     "RunStarted",
     "Sample",
     "StepEnded",

@@ -59,3 +59,11 @@ class RunEnded(FitEvent):
     """The run is over; ``result`` is the :class:`~tg_core.train.records.FitResult`."""
 
     result: Any
+
+
+@dataclass(frozen=True)
+class RunFailed(FitEvent):
+    """The run stopped on an error other than the budget (``error``, re-raised after this
+    event); the finished steps are in the checkpoint."""
+
+    error: BaseException

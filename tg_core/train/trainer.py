@@ -27,7 +27,7 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .config import FitConfig
 from .estimate import estimate_run, tokens_per_call
 from .evaluation import ScoreFn, example_texts, mean, score_examples
-from .events import FitEvent, PhaseStarted, RunEnded, RunStarted, StepEnded
+from .events import FitEvent, PhaseStarted, RunEnded, RunFailed, RunStarted, StepEnded
 from .progress import Progress
 from .records import FitResult, StepRecord
 from .samples import Sample
@@ -232,6 +232,9 @@ class Trainer:
                     self.emit(StepEnded(record.step, time.monotonic() - self.started, record))
             except BudgetExceeded as exc:
                 state.stopped = f"budget: {exc}"
+            except BaseException as exc:
+                self.emit(RunFailed(state.next_step, time.monotonic() - self.started, exc))
+                raise
             finally:
                 self.bar.close()
                 set_values(self.params, state.best_values)
