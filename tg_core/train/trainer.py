@@ -93,8 +93,9 @@ class Trainer:
         )
         if self.config.searching and not isinstance(self.opt, TextualGradientDescent):
             raise UserError(
-                "a searching fit (num_candidates > 1, pool or operators) needs a "
-                "TextualGradientDescent optimizer; pass num_candidates=1 to use this one"
+                "a searching fit (the default: num_candidates > 1, pool or operators) needs a "
+                "TextualGradientDescent optimizer; pass search=False (TextGrad's loop) to use "
+                "this one"
             )
         if self.config.searching and isinstance(self.opt, TextualGradientDescent):
             self.opt.structured = self.opt.structured or self.config.structured_proposals
