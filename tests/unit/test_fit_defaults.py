@@ -19,6 +19,7 @@ from tg_adapters.dspy import TextGradOptimizer
 from tg_adapters.langchain import optimize
 from tg_core.engine.fake import FakeEngine
 from tg_core.errors import UserError
+from tg_core.optimizer_base import Optimizer, ParamUpdate, StepReport
 from tg_core.program.fit import fit_config
 from tg_core.train import FitCallback, FitConfig, FitEvent, RunStarted
 
@@ -115,6 +116,27 @@ def test_a_contradiction_is_refused_by_every_entry_point() -> None:
         optimize(chain, [{"q": "2+2?"}], lambda ex, out: 0.0, engine=FakeEngine(), **contradiction)
     with pytest.raises(UserError, match="search: pass True or False"):
         FitConfig(search="no")
+
+
+class Appender(Optimizer):
+    """A custom optimizer: appends a fixed rule to every parameter."""
+
+    async def astep(self) -> StepReport:
+        report = StepReport()
+        for i, p in enumerate(self.parameters):
+            old = str(p.value)
+            p.set_value(old + " Count twice.")
+            report.updates.append(ParamUpdate(i, p.get_role_description(), old, p.value, "updated"))
+        return report
+
+
+def test_a_custom_optimizer_needs_textgrads_loop_and_is_told_so() -> None:
+    w = World([BETTER], {SEED: [0] * 6})
+    w.prompt.set_value(SEED)
+    with pytest.raises(UserError, match="search=False"):
+        w.fit(steps=1, optimizer=Appender([w.prompt]))
+    result = w.fit(steps=1, batch_size=2, optimizer=Appender([w.prompt]), search=False)
+    assert result.history[0].accepted and w.prompt.value == SEED + " Count twice."
 
 
 def test_textgrad_loop_takes_changes_on_top() -> None:
