@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -11,17 +13,15 @@ from ..engine.usage import Budget
 from ..errors import UserError
 
 Operator = Literal["rewrite", "edit", "example", "delete"]
-"""How a candidate is made: a full rewrite, one added or replaced rule, or one worked example."""
+"""How a candidate is made: a full rewrite, one added or replaced rule, one worked example, or
+one sentence taken out."""
 
 MetricErrorPolicy = Literal["score_zero", "raise"]
 FeedbackMode = Literal["critic", "relay"]
 
-TEXTGRAD_LOOP: dict[str, Any] = {
-    "num_candidates": 1,
-    "pool": False,
-    "operators": ("rewrite",),
-    "feedback": "critic",
-}
+TEXTGRAD_LOOP: Mapping[str, Any] = MappingProxyType(
+    {"num_candidates": 1, "pool": False, "operators": ("rewrite",), "feedback": "critic"}
+)
 """The settings of TextGrad's loop: what ``search=False`` and ``FitConfig.textgrad_loop`` set."""
 
 
@@ -206,8 +206,8 @@ class FitConfig(BaseModel):
 def _differs(name: str, value: Any) -> bool:
     """True when ``value`` for option ``name`` is not TextGrad's loop setting."""
     wanted = TEXTGRAD_LOOP[name]
-    return (tuple(value) if isinstance(value, list) else value) != wanted
+    return bool((tuple(value) if isinstance(value, list) else value) != wanted)
 
 
-def _settings(options: dict[str, Any]) -> str:
+def _settings(options: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in options.items())
