@@ -4,9 +4,10 @@ The graph's nodes are plain functions that call ``prompt | model | parser`` chai
 optimizer finds both prompt templates in the compiled graph, records each run, sends the
 metric's feedback back through the check node to the draft node, and rewrites both
 templates in place. The chains run on the embedded Qwen2.5-Coder-0.5B (``ChatOpenAI`` on its
-local server); ``tg_core.get_engine("local")`` writes the feedback and the new prompts. One
-validation-gated step on two questions is about twenty short calls: several minutes on two
-CPU cores.
+local server); ``tg_core.get_engine("local")`` writes the feedback and the new prompts. The
+step is TextGrad's loop (``search=False``: one rewrite per prompt; leave it out to search over
+several candidates, at more calls). One validation-gated step on two questions is about
+twenty short calls: several minutes on two CPU cores.
 
 Run: ``python examples/langgraph_two_nodes.py``
 """
@@ -102,6 +103,7 @@ def main(model: BaseChatModel | None = None, engine: Any = None) -> Any:
         steps=1,
         batch_size=len(TRAIN),
         max_concurrency=1,  # the local server answers one request at a time
+        search=False,  # TextGrad's loop: one rewrite per prompt, shown below
     )
     step = result.history[0]
     print(f"validation score: {result.fit.initial_score} -> {result.fit.best_score}")

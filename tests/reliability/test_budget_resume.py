@@ -81,6 +81,7 @@ async def run_fit(engine: LiteLLMEngine, run_dir: Path, budget: tg.Budget) -> Fi
         run_dir=run_dir,
         progress=False,
         report=False,
+        search=False,
     )
 
 
@@ -205,6 +206,7 @@ async def test_a_step_undone_by_the_budget_leaves_no_trace_in_the_optimizer(tmp_
                 run_dir=run,
                 progress=False,
                 report=False,
+                search=False,
             )
         saved = load_checkpoint(run)
         assert saved is not None

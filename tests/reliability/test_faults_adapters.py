@@ -47,7 +47,9 @@ def transient_plan() -> FaultPlan:
     return FaultPlan(rules=rules, retry_after=0.01)
 
 
-async def optimize_chain(server: SimServer, engine: LiteLLMEngine) -> tuple[str, Any]:
+async def optimize_chain(
+    server: SimServer, engine: LiteLLMEngine, **options: Any
+) -> tuple[str, Any]:
     prompt = ChatPromptTemplate.from_messages([("system", SYSTEM), ("human", "{q}")])
     model = ChatOpenAI(
         model="sim-model",
@@ -66,6 +68,7 @@ async def optimize_chain(server: SimServer, engine: LiteLLMEngine) -> tuple[str,
         batch_size=2,
         validate=False,
         progress=False,
+        **options,
     )
     template = prompt.messages[0].prompt.template  # type: ignore[union-attr]
     return str(template), result.history[0]
@@ -86,7 +89,7 @@ async def test_langchain_template_survives_bad_rewrites(
 ) -> None:
     server = sim(**bad_rewrites(kind))
     with pytest.warns(ProposalRejectedWarning):
-        template, record = await optimize_chain(server, engine_for(server))
+        template, record = await optimize_chain(server, engine_for(server), search=False)
     assert template == SYSTEM
     assert [p.status for p in record.proposals] == ["rejected"]
     assert not record.accepted
@@ -105,7 +108,7 @@ async def test_langchain_run_under_transient_faults_matches_a_clean_run(
     assert faulty.stats().faults == {"http_429": 2, "http_500": 2, "http_503": 2, "drop": 1}
 
 
-def compile_program(server: SimServer, engine: LiteLLMEngine) -> tuple[str, str]:
+def compile_program(server: SimServer, engine: LiteLLMEngine, **options: Any) -> tuple[str, str]:
     program = dspy.Predict("question -> answer")
     before = str(program.signature.instructions)
     lm = dspy.LM(
@@ -122,6 +125,7 @@ def compile_program(server: SimServer, engine: LiteLLMEngine) -> tuple[str, str]
         batch_size=2,
         validate=False,
         progress=False,
+        **options,
     )
     with dspy.context(lm=lm):
         better = optimizer.compile(program, trainset=train)
@@ -135,7 +139,7 @@ def test_dspy_instructions_survive_malformed_proposals(
 ) -> None:
     server = sim(FaultPlan(rules=[FaultRule(is_update, kind)]), dspy_responder)
     with pytest.warns(ProposalRejectedWarning):
-        before, after = compile_program(server, engine_for(server))
+        before, after = compile_program(server, engine_for(server), search=False)
     assert after == before
     assert len([r for r in server.received() if is_update(r)]) == 2
 

@@ -232,7 +232,14 @@ async def test_fit_step_uses_the_gradients_that_survived(
         return 1.0
 
     result = await afit(
-        [prompt], loss_fn, score_fn, [0, 1, 2, 3], engine=engine, steps=1, batch_size=4
+        [prompt],
+        loss_fn,
+        score_fn,
+        [0, 1, 2, 3],
+        engine=engine,
+        steps=1,
+        batch_size=4,
+        search=False,
     )
     record = result.history[0]
     assert record.accepted and "some backward calls failed" in record.reason
@@ -259,7 +266,14 @@ async def test_fit_leaves_out_an_example_whose_forward_call_fails(
         return 1.0
 
     result = await afit(
-        [prompt], loss_fn, score_fn, [0, 1, 2, 3], engine=engine, steps=1, batch_size=4
+        [prompt],
+        loss_fn,
+        score_fn,
+        [0, 1, 2, 3],
+        engine=engine,
+        steps=1,
+        batch_size=4,
+        search=False,
     )
     record = result.history[0]
     assert record.accepted and record.failed_examples == 1

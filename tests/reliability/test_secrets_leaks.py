@@ -73,7 +73,7 @@ def is_backward(request: ChatRequest) -> bool:
     return "critic" in request.system_text
 
 
-def run_short_fit(server: SimServer, key: str, tmp_path: Path) -> FitResult:
+def run_short_fit(server: SimServer, key: str, tmp_path: Path, **options: Any) -> FitResult:
     engine = LiteLLMEngine(
         "openai/sim-model",
         api_base=server.base_url,
@@ -107,6 +107,7 @@ def run_short_fit(server: SimServer, key: str, tmp_path: Path) -> FitResult:
         batch_size=2,
         run_dir=tmp_path / "run",
         progress=False,
+        **options,
     )
 
 
@@ -134,7 +135,7 @@ def test_planted_key_is_never_written(
         when=echoing,
         body="Incorrect API key provided: {auth}",
     )
-    result = run_short_fit(server, PLANTED, tmp_path)
+    result = run_short_fit(server, PLANTED, tmp_path, feedback="critic")
     out, err = capfd.readouterr()
     assert len(result.history) == 2
     assert any("some backward calls failed" in r.reason for r in result.history)
@@ -155,7 +156,7 @@ def test_plain_key_given_only_as_argument_is_never_written(
 ) -> None:
     echoing = lambda r: is_backward(r) and "SAMPLE-1" in r.last_user_text  # noqa: E731
     server = sim(status=401, when=echoing, body="Incorrect API key provided: {auth}")
-    result = run_short_fit(server, PLAIN_KEY, tmp_path)
+    result = run_short_fit(server, PLAIN_KEY, tmp_path, feedback="critic")
     out, err = capfd.readouterr()
     assert any("some backward calls failed" in r.reason for r in result.history)
     assert leaked(tmp_path, PLAIN_KEY) == []

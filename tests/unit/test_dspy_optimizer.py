@@ -56,7 +56,7 @@ def test_compile_optimizes_a_copy_and_leaves_the_student(tmp_path: Path) -> None
     student = DraftRefine()
     before = {name: p.signature for name, p in student.named_predictors()}
     texts = {name: s.instructions for name, s in before.items()}
-    opt = TextGradOptimizer(exact, engine=FakeEngine(), steps=1, batch_size=3)
+    opt = TextGradOptimizer(exact, engine=FakeEngine(), steps=1, batch_size=3, search=False)
     with dspy.context(lm=program_lm()):
         optimized = opt.compile(student, trainset=examples(3), valset=examples(4, 10))
     assert optimized is not student
@@ -73,7 +73,7 @@ def test_compile_optimizes_a_copy_and_leaves_the_student(tmp_path: Path) -> None
 
 
 def test_optimized_program_saves_loads_and_runs_alone(tmp_path: Path) -> None:
-    opt = TextGradOptimizer(exact, engine=FakeEngine(), steps=1, validate=False)
+    opt = TextGradOptimizer(exact, engine=FakeEngine(), steps=1, validate=False, search=False)
     with dspy.context(lm=program_lm()):
         optimized = opt.compile(DraftRefine(), trainset=examples(2))
     path = tmp_path / "program.json"
@@ -89,7 +89,12 @@ def test_optimized_program_saves_loads_and_runs_alone(tmp_path: Path) -> None:
 def test_metric_returning_a_float_gives_expected_output_in_the_loss() -> None:
     engine = FakeEngine()
     opt = TextGradOptimizer(
-        lambda example, pred: 0.25, engine=engine, steps=1, batch_size=1, validate=False
+        lambda example, pred: 0.25,
+        engine=engine,
+        steps=1,
+        batch_size=1,
+        validate=False,
+        search=False,
     )
     with dspy.context(lm=program_lm()):
         optimized = opt.compile(DraftRefine(), trainset=examples(1, 5))
@@ -124,7 +129,9 @@ def test_bad_metric_output_counts_as_failure_without_losing_the_step(bad: Any) -
             return bad
         return 0.0
 
-    opt = TextGradOptimizer(metric, engine=FakeEngine(), steps=1, batch_size=3, validate=False)
+    opt = TextGradOptimizer(
+        metric, engine=FakeEngine(), steps=1, batch_size=3, validate=False, search=False
+    )
     with dspy.context(lm=program_lm()):
         optimized = opt.compile(DraftRefine(), trainset=examples(3))
     history = optimized.textgrad_history
@@ -162,7 +169,9 @@ def test_engine_can_be_a_dspy_lm_and_defaults_to_the_configured_lm(tmp_path: Pat
         return "Name the number at the end of the question."
 
     backward_lm = FunctionLM(optimizer_model, model="function/optimizer")
-    opt = TextGradOptimizer(exact, engine=backward_lm, steps=1, validate=False, run_dir=tmp_path)
+    opt = TextGradOptimizer(
+        exact, engine=backward_lm, steps=1, validate=False, run_dir=tmp_path, search=False
+    )
     program_model = program_lm()
     with dspy.context(lm=program_model):
         optimized = opt.compile(DraftRefine(), trainset=examples(2))
@@ -177,7 +186,7 @@ def test_engine_can_be_a_dspy_lm_and_defaults_to_the_configured_lm(tmp_path: Pat
         lambda c: optimizer_model(c) if "<VARIABLE" in c.user else program_lm().responder(c)
     )
     with dspy.context(lm=both):
-        TextGradOptimizer(exact, steps=1, validate=False).compile(
+        TextGradOptimizer(exact, steps=1, validate=False, search=False).compile(
             DraftRefine(), trainset=examples(1, 4)
         )
     assert any("<VARIABLE" in c.user for c in both.calls), [c.user[:60] for c in both.calls]
@@ -191,7 +200,9 @@ def test_a_failing_program_teaches_its_output_format() -> None:
         return "I will not use the format" if GOOD not in call.system else chat_answer(answer="1")
 
     engine = FakeEngine()
-    opt = TextGradOptimizer(exact, engine=engine, steps=1, batch_size=1, validate=False)
+    opt = TextGradOptimizer(
+        exact, engine=engine, steps=1, batch_size=1, validate=False, search=False
+    )
     program = dspy.Predict("question -> answer")
     with dspy.context(
         lm=FunctionLM(respond), adapter=dspy.ChatAdapter(use_json_adapter_fallback=False)
@@ -219,7 +230,12 @@ def test_caller_mistakes_are_reported() -> None:
 def test_require_improvement_undoes_a_step_that_only_ties() -> None:
     # The program answers "0" whatever the instructions, so every proposal ties at 0.0.
     opt = TextGradOptimizer(
-        exact, engine=FakeEngine(), steps=1, batch_size=2, require_improvement=True
+        exact,
+        engine=FakeEngine(),
+        steps=1,
+        batch_size=2,
+        require_improvement=True,
+        search=False,
     )
     student = DraftRefine()
     with dspy.context(

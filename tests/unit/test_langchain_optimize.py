@@ -53,7 +53,14 @@ def test_optimize_rewrites_the_template_from_metric_feedback(tmp_path: Path) -> 
         return {"score": 0.0, "feedback": f"Wrong count for {example['q']}"}
 
     result = optimize(
-        chain, TRAIN, metric, engine=engine, steps=1, batch_size=2, run_dir=tmp_path / "run"
+        chain,
+        TRAIN,
+        metric,
+        engine=engine,
+        steps=1,
+        batch_size=2,
+        run_dir=tmp_path / "run",
+        search=False,
     )
     assert result.chain is chain
     assert template(prompt) == NEW
@@ -80,7 +87,9 @@ def test_require_improvement_undoes_a_tie() -> None:
         return 0.5  # every prompt scores the same
 
     chain, prompt = make_chain()
-    tied = optimize(chain, TRAIN, metric, valset=TRAIN[:2], engine=FakeEngine(respond), steps=1)
+    tied = optimize(
+        chain, TRAIN, metric, valset=TRAIN[:2], engine=FakeEngine(respond), steps=1, search=False
+    )
     assert tied.history[0].accepted and template(prompt) == NEW
 
     chain, prompt = make_chain()
@@ -92,6 +101,7 @@ def test_require_improvement_undoes_a_tie() -> None:
         engine=FakeEngine(respond),
         steps=1,
         require_improvement=True,
+        search=False,
     )
     assert not strict.history[0].accepted and template(prompt) == "Be {style}."
     assert strict.history[0].reason == "validation did not improve (0.500)"
@@ -106,7 +116,14 @@ def test_aoptimize_with_a_chat_model_as_engine_counts_its_tokens() -> None:
     critic_model = EchoChatModel(answer=critic)
     with tg.track_usage("test") as scope:
         result = asyncio.run(
-            aoptimize(chain, TRAIN[:2], lambda ex, out: False, engine=critic_model, steps=1)
+            aoptimize(
+                chain,
+                TRAIN[:2],
+                lambda ex, out: False,
+                engine=critic_model,
+                steps=1,
+                search=False,
+            )
         )
     assert template(prompt) == NEW
     assert result.fit.usage.calls >= 3
@@ -119,7 +136,9 @@ def test_async_metrics_and_object_verdicts() -> None:
     async def metric(example: Any, output: str) -> MetricResult:
         return MetricResult(0.5, "Count slower.")
 
-    asyncio.run(aoptimize(chain, TRAIN[:1], metric, engine=FakeEngine(respond), steps=1))
+    asyncio.run(
+        aoptimize(chain, TRAIN[:1], metric, engine=FakeEngine(respond), steps=1, search=False)
+    )
     assert template(prompt) == NEW
 
 
@@ -197,6 +216,7 @@ def test_a_separate_optimizer_engine_writes_the_updates() -> None:
         validate=False,
         num_threads=1,
         gradient_memory=2,
+        search=False,
     )
     assert template(prompt) == NEW
     assert critic.calls and writer.calls

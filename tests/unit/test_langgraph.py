@@ -95,7 +95,9 @@ def test_optimize_rewrites_both_node_prompts_in_place_keeping_variables() -> Non
     def metric(example: dict[str, str], state: dict[str, str]) -> dict[str, Any]:
         return {"score": 0.0, "feedback": f"Wrong: {state['answer']}"}
 
-    result = optimize(app, TRAIN, metric, engine=engine, steps=1, batch_size=2, validate=False)
+    result = optimize(
+        app, TRAIN, metric, engine=engine, steps=1, batch_size=2, validate=False, search=False
+    )
     assert result.chain is app and result.history[0].accepted
     assert system_text(draft_prompt) == "Draft step by step, in {style} style."
     assert system_text(check_prompt) == "Check twice, in {style} style."
@@ -113,7 +115,15 @@ def test_a_rewrite_that_drops_a_variable_leaves_that_prompt_as_it_was() -> None:
         return rewrite(call)
 
     with pytest.warns(ProposalRejectedWarning, match=r"lost the placeholder\(s\) \{style\}"):
-        optimize(app, TRAIN, lambda ex, out: 0.0, engine=FakeEngine(lossy), steps=1, validate=False)
+        optimize(
+            app,
+            TRAIN,
+            lambda ex, out: 0.0,
+            engine=FakeEngine(lossy),
+            steps=1,
+            validate=False,
+            search=False,
+        )
     assert system_text(check_prompt) == CHECK
     assert system_text(draft_prompt) == "Draft step by step, in {style} style."
 
@@ -208,7 +218,13 @@ def test_a_tool_calling_loop_sends_feedback_to_its_system_prompt() -> None:
     assert param.value == AGENT and "Spell the sum." in param.get_gradient_text()
 
     optimize(
-        app, [ask("2+3?")], lambda ex, out: 0.0, engine=FakeEngine(spell), steps=1, validate=False
+        app,
+        [ask("2+3?")],
+        lambda ex, out: 0.0,
+        engine=FakeEngine(spell),
+        steps=1,
+        validate=False,
+        search=False,
     )
     assert system_text(prompt) == "Use the tools to {goal}, then spell it."
     final = app.invoke(ask("2+3?"))["messages"][-1].content
@@ -225,7 +241,15 @@ def test_a_react_agent_template_prompt_is_a_bound_parameter(form: str) -> None:
     def metric(example: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
         return {"score": 0.0, "feedback": "Say the sum as a word."}
 
-    optimize(agent, [ask("2+3?")], metric, engine=FakeEngine(spell), steps=1, validate=False)
+    optimize(
+        agent,
+        [ask("2+3?")],
+        metric,
+        engine=FakeEngine(spell),
+        steps=1,
+        validate=False,
+        search=False,
+    )
     assert system_text(prompt) == "Use the tools to {goal}, then spell it."
     final = agent.invoke(ask("2+3?"))["messages"][-1].content
     assert final == "<Use the tools to add, then spell it.> the sum is 5"
@@ -256,6 +280,7 @@ def test_parameters_names_the_chains_a_node_reaches_indirectly() -> None:
         steps=1,
         validate=False,
         parameters=[chains["check"]],
+        search=False,
     )
     assert result.history[0].accepted
     assert system_text(check_prompt) == "Check twice, in {style} style."

@@ -77,7 +77,12 @@ def test_a_plain_program_is_a_program_and_gets_optimized() -> None:
     program = Doubler(engine)
     assert isinstance(program, Program)
     result = optimize(
-        program, examples(1, 2), exact, examples(3, 4), config=FitConfig(steps=1), engine=engine
+        program,
+        examples(1, 2),
+        exact,
+        examples(3, 4),
+        config=FitConfig.textgrad_loop(steps=1),
+        engine=engine,
     )
     assert (result.initial_score, result.best_score) == (0.0, 1.0)
     assert program.prompt.value == GOOD and result.history[0].accepted
@@ -93,12 +98,12 @@ def test_metric_feedback_is_the_loss_and_perfect_scores_give_no_gradient() -> No
         Doubler(engine),
         examples(1),
         lambda ex, pred: {"score": 0.0, "feedback": "Double the number."},
-        config=FitConfig(steps=1, validate=False),
+        config=FitConfig.textgrad_loop(steps=1, validate=False),
         engine=engine,
     )
     assert any("Double the number." in p for p in engine.prompts)
     quiet = FakeEngine(respond)
-    config = FitConfig(steps=1)
+    config = FitConfig.textgrad_loop(steps=1)
     result = optimize(
         Doubler(quiet), examples(1, 2), lambda ex, pred: 1.0, config=config, engine=quiet
     )
@@ -164,7 +169,7 @@ def test_a_failing_metric_counts_as_a_failed_example_or_raises() -> None:
 
     engine = FakeEngine(respond)
     log = FailureLog()
-    config = FitConfig(steps=1, batch_size=2, validate=False)
+    config = FitConfig.textgrad_loop(steps=1, batch_size=2, validate=False)
     program = Doubler(engine)
     result = optimize(program, examples(1, 2), metric, config=config, engine=engine, failures=log)
     assert result.history[0].failed_examples == 1 and result.history[0].accepted
@@ -183,7 +188,7 @@ def test_a_run_that_raises_teaches_its_output_or_fails_the_example() -> None:
     engine = FakeEngine(respond)
     log = FailureLog()
     program = Doubler(engine, fail_on="double 1")
-    config = FitConfig(steps=1, batch_size=2, validate=False)
+    config = FitConfig.textgrad_loop(steps=1, batch_size=2, validate=False)
     result = optimize(program, examples(1, 2), exact, config=config, engine=engine, failures=log)
     assert log.program == ["RuntimeError: the program broke"]
     assert result.history[0].failed_examples == 1  # no answer to blame: no loss

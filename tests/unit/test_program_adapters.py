@@ -41,7 +41,9 @@ def through_dspy(metric: Any, **options: Any) -> Outcome:
         dspy.Example(question=f"count to {i}", answer=str(i)).with_inputs("question")
         for i in (1, 2, 3)
     ]
-    opt = TextGradOptimizer(metric, engine=FakeEngine(), steps=1, batch_size=3, **options)
+    opt = TextGradOptimizer(
+        metric, engine=FakeEngine(), steps=1, batch_size=3, search=False, **options
+    )
     with dspy.context(lm=FunctionLM(lambda call: chat_answer(answer="0"))):
         opt.compile(dspy.Predict("question -> answer"), trainset=train, valset=train[1:])
     assert opt.history is not None
@@ -68,6 +70,7 @@ def through_langchain(metric: Any, **options: Any) -> Outcome:
         steps=1,
         batch_size=3,
         failures=log,
+        search=False,
         **options,
     )
     return (

@@ -28,7 +28,7 @@ def _run(feedback: str) -> list[FakeCall]:
 
     engine = FakeEngine(respond)
     program = SystemPromptProgram(engine, TASK, max_tokens=64)
-    config = FitConfig(steps=1, batch_size=2, progress=False, feedback=feedback)  # type: ignore[arg-type]
+    config = FitConfig.textgrad_loop(steps=1, batch_size=2, progress=False, feedback=feedback)
     asyncio.run(aoptimize_system_prompt(program, config=config))
     return engine.calls
 

@@ -54,6 +54,7 @@ class Numbered:
                 engine=self.engine,
                 progress=False,
                 run_dir=run_dir,
+                search=False,
                 **kw,
             )
 
@@ -110,6 +111,7 @@ def test_a_run_without_validation_shows_dashes_not_none(tmp_path: Path) -> None:
         steps=1,
         batch_size=2,
         run_dir=tmp_path,
+        search=False,
     )
     page = write_report(tmp_path).read_text("utf-8")
     assert "None" not in page and "— → —" in page and "No validation scores" in page

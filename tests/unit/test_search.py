@@ -84,7 +84,14 @@ def test_the_best_of_several_candidates_is_kept_and_the_others_are_screened_out(
             "middle": [1, 0, 0, 0, 0, 0],
         },
     )
-    result = w.fit(steps=1, batch_size=2, num_candidates=3, guard_overfit=False)
+    result = w.fit(
+        steps=1,
+        batch_size=2,
+        num_candidates=3,
+        operators=("rewrite",),
+        pool=False,
+        guard_overfit=False,
+    )
     step = result.history[0]
     assert step.accepted and w.prompt.value == "strong"
     statuses = {c.values[0]: c.status for c in step.candidates}
@@ -96,7 +103,15 @@ def test_the_best_of_several_candidates_is_kept_and_the_others_are_screened_out(
 
 def test_a_candidate_worse_on_the_validation_sample_never_sees_the_rest() -> None:
     w = World(["worse"], {"seed": [1, 1, 1, 1, 1, 1], "worse": [1, 0, 0, 1, 0, 0]})
-    result = w.fit(steps=1, batch_size=2, num_candidates=2, val_sample=2, guard_overfit=False)
+    result = w.fit(
+        steps=1,
+        batch_size=2,
+        num_candidates=2,
+        operators=("rewrite",),
+        pool=False,
+        val_sample=2,
+        guard_overfit=False,
+    )
     cand = next(c for c in result.history[0].candidates if c.values[0] == "worse")
     assert cand.status in ("undone", "screened out")
     val_calls = [v for v, ex in w.scored if v == "worse" and ex in VAL]
@@ -109,7 +124,15 @@ def test_candidates_tied_on_the_minibatch_race_on_the_validation_sample() -> Non
         ["flat", "better", "best"],
         {"seed": [0] * 6, "flat": [0] * 6, "better": [0.2] * 6, "best": [0.5] * 6},
     )
-    result = w.fit(steps=1, batch_size=2, num_candidates=3, val_sample=2, guard_overfit=False)
+    result = w.fit(
+        steps=1,
+        batch_size=2,
+        num_candidates=3,
+        operators=("rewrite",),
+        pool=False,
+        val_sample=2,
+        guard_overfit=False,
+    )
     step = result.history[0]
     by_value = {c.values[0]: c for c in step.candidates}
     assert [c.screen_score for c in step.candidates] == [0.0, 0.0, 0.0]
@@ -130,7 +153,7 @@ def test_the_guard_refuses_every_proposal_that_copies_a_training_answer_or_input
         "Count carefully.\nAnswer: 3",
     ]
     w = World(leaks, {"seed": [0] * 6})
-    result = w.fit(steps=1, batch_size=2, num_candidates=3)
+    result = w.fit(steps=1, batch_size=2, num_candidates=3, operators=("rewrite",), pool=False)
     cands = result.history[0].candidates
     assert [c.status for c in cands] == ["refused"] * 3
     assert all("refused" in c.reason and "training" in c.reason for c in cands)
@@ -154,7 +177,7 @@ def test_the_guard_refuses_a_label_answer_stated_as_the_answer() -> None:
 def test_the_guard_in_textgrads_own_loop_keeps_the_old_value() -> None:
     w = World(["The answer is 3."] * 3, {"seed": [0] * 6})
     with pytest.warns(tg.ProposalRejectedWarning, match="training answer '3'"):
-        result = w.fit(steps=1, batch_size=2)
+        result = w.fit(steps=1, batch_size=2, search=False)
     assert w.prompt.value == "seed" and "no usable proposal" in result.history[0].reason
 
 
@@ -168,7 +191,7 @@ def test_a_label_answer_named_in_an_instruction_is_not_a_leak() -> None:
 
 def test_the_edit_operator_appends_one_rule() -> None:
     w = World(["List the items first."], {"seed": [0] * 6, "List the items first.": [1] * 6})
-    result = w.fit(steps=1, batch_size=2, num_candidates=1, operators=("edit",))
+    result = w.fit(steps=1, batch_size=2, num_candidates=1, operators=("edit",), pool=False)
     assert w.prompt.value == "seed\nList the items first."
     assert result.history[0].candidates[0].operator == "edit"
     edit_prompts = [c.text for c in w.engine.calls if "Write ONE new rule" in c.text]
@@ -218,7 +241,14 @@ def test_the_pool_keeps_complementary_candidates_and_starts_from_its_front() -> 
             "right": [0, 0, 0, 1, 1, 1],
         },
     )
-    result = w.fit(steps=2, batch_size=2, num_candidates=1, pool=True, guard_overfit=False)
+    result = w.fit(
+        steps=2,
+        batch_size=2,
+        num_candidates=1,
+        operators=("rewrite",),
+        pool=True,
+        guard_overfit=False,
+    )
     kept = [c for r in result.history for c in r.candidates if c.status == "kept"]
     assert [c.values[0] for c in kept][:1] == ["left"]
     assert result.best_score == pytest.approx(0.5)
@@ -248,7 +278,13 @@ def test_a_searching_run_resumes_with_its_pool(tmp_path: Path) -> None:
             raise Killed
 
     opts: dict[str, Any] = dict(
-        steps=2, batch_size=2, num_candidates=2, pool=True, run_dir=tmp_path, report=False
+        steps=2,
+        batch_size=2,
+        num_candidates=2,
+        operators=("rewrite",),
+        pool=True,
+        run_dir=tmp_path,
+        report=False,
     )
     w = World(["p1", "p2"], table)
     with pytest.raises(Killed):
@@ -270,7 +306,15 @@ def test_the_search_reports_its_phases_as_typed_events() -> None:
             seen.append(event)
 
     w = World(["strong"], {"seed": [0] * 6, "strong": [1] * 6})
-    w.fit(steps=1, batch_size=2, num_candidates=2, callbacks=[Watch()], guard_overfit=False)
+    w.fit(
+        steps=1,
+        batch_size=2,
+        num_candidates=2,
+        operators=("rewrite",),
+        pool=False,
+        callbacks=[Watch()],
+        guard_overfit=False,
+    )
     phases = [e.phase for e in seen if isinstance(e, PhaseStarted)]
     assert phases[:1] == ["baseline"]
     assert {"forward", "backward", "propose", "screen", "validate"} <= set(phases)

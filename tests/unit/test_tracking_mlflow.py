@@ -54,7 +54,12 @@ def test_a_fit_is_logged_with_params_step_metrics_versions_and_report(
     run_dir = tmp_path / "run"
     constraints = ["Keep it short.", short]
     result = s.fit(
-        steps=2, batch_size=2, run_dir=run_dir, constraints=constraints, callbacks=[callback]
+        steps=2,
+        batch_size=2,
+        run_dir=run_dir,
+        constraints=constraints,
+        callbacks=[callback],
+        search=False,
     )
     client = MlflowClient(store)
     assert callback.run_id is not None
@@ -94,7 +99,7 @@ def test_a_fit_is_logged_with_params_step_metrics_versions_and_report(
 def test_inside_an_active_run_the_fit_logs_there_and_leaves_it_open(store: str) -> None:
     with mlflow.start_run() as active:
         callback = MlflowCallback()
-        Setup(SCORES).fit(steps=1, batch_size=2, report=False, callbacks=[callback])
+        Setup(SCORES).fit(steps=1, batch_size=2, report=False, callbacks=[callback], search=False)
         client = MlflowClient(store)
         run = client.get_run(active.info.run_id)
         assert callback.run_id == active.info.run_id
@@ -136,6 +141,7 @@ def test_the_langchain_optimizer_logs_through_the_same_callback(store: str) -> N
         steps=1,
         validate=False,
         callbacks=[callback],
+        search=False,
     )
     assert callback.run_id is not None
     run = MlflowClient(store).get_run(callback.run_id)
@@ -162,6 +168,7 @@ def test_the_dspy_optimizer_logs_through_the_same_callback(store: str) -> None:
         steps=1,
         validate=False,
         callbacks=[callback],
+        search=False,
     )
     with dspy.context(lm=DummyLM([{"answer": "5"}] * 4)):
         better = optimizer.compile(program, trainset=train)

@@ -52,7 +52,7 @@ class Setup:
 
 def test_a_worse_proposal_is_reverted_and_shown_as_failed_next_step(tmp_path: Path) -> None:
     s = Setup({"v0": 0.5, "v1": 0.2, "v2": 0.9})
-    result = s.fit(steps=2, batch_size=2, run_dir=tmp_path)
+    result = s.fit(steps=2, batch_size=2, run_dir=tmp_path, search=False)
     assert [r.accepted for r in result.history] == [False, True]
     assert result.history[0].reason == "validation fell from 0.500 to 0.200"
     assert s.prompt.value == "v2" and result.best_score == 0.9 and result.initial_score == 0.5
@@ -69,7 +69,7 @@ def test_a_worse_proposal_is_reverted_and_shown_as_failed_next_step(tmp_path: Pa
 
 def test_budget_stops_the_run_and_keeps_the_best_parameters() -> None:
     s = Setup({"v0": 0.5, "v1": 0.8, "v2": 0.9, "v3": 1.0})
-    result = s.fit(steps=10, batch_size=2, budget=tg.Budget(max_calls=30))
+    result = s.fit(steps=10, batch_size=2, budget=tg.Budget(max_calls=30), search=False)
     assert result.stopped_reason.startswith("budget")
     assert result.usage.calls <= 30
     assert s.prompt.value == result.best_values[0]
@@ -102,7 +102,7 @@ def test_callbacks_see_every_step_and_can_veto() -> None:
         def on_proposal_accepted(self, record: StepRecord) -> None:
             events.append(f"accepted{record.step}")
 
-    s.fit(steps=2, batch_size=2, callbacks=[Hooks()])
+    s.fit(steps=2, batch_size=2, callbacks=[Hooks()], search=False)
     assert events == [
         "start0",
         "rejected0:vetoed by a callback",
@@ -127,10 +127,10 @@ def test_resume_refuses_a_different_run(tmp_path: Path) -> None:
 
 def test_rerunning_a_finished_run_does_nothing_more(tmp_path: Path) -> None:
     s = Setup({"v0": 0.5, "v1": 0.9})
-    first = s.fit(steps=1, batch_size=2, run_dir=tmp_path)
+    first = s.fit(steps=1, batch_size=2, run_dir=tmp_path, search=False)
     calls = len(s.engine.calls)
     again = Setup({"v0": 0.5, "v1": 0.9})
-    second = again.fit(steps=1, batch_size=2, run_dir=tmp_path)
+    second = again.fit(steps=1, batch_size=2, run_dir=tmp_path, search=False)
     assert len(again.engine.calls) == 0 and again.prompt.value == first.best_values[0] == "v1"
     assert second.usage.calls == first.usage.calls == calls
 
@@ -198,12 +198,12 @@ def test_a_killed_run_resumes_to_the_same_result(tmp_path: Path) -> None:
 
 def test_a_tie_is_kept_by_default_and_undone_when_improvement_is_required() -> None:
     tie = Setup({"v0": 0.5, "v1": 0.5, "v2": 0.7})
-    kept = tie.fit(steps=2, batch_size=2)
+    kept = tie.fit(steps=2, batch_size=2, search=False)
     assert [r.accepted for r in kept.history] == [True, True]
     assert kept.history[0].reason == "validation 0.500 >= 0.500"
 
     strict = Setup({"v0": 0.5, "v1": 0.5, "v2": 0.7})
-    result = strict.fit(steps=2, batch_size=2, require_improvement=True)
+    result = strict.fit(steps=2, batch_size=2, require_improvement=True, search=False)
     assert [r.accepted for r in result.history] == [False, True]
     assert result.history[0].reason == "validation did not improve (0.500)"
     assert result.history[1].reason == "validation 0.700 > 0.500"

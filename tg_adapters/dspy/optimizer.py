@@ -23,13 +23,15 @@ from .program import DSPyProgram, example_inputs
 
 
 class TextGradOptimizer(Teleprompter):  # type: ignore[misc]
-    """Optimize every predictor's instructions with textual gradients (TextGrad's TGD).
+    """Optimize every predictor's instructions with textual gradients.
 
     Each step runs the program on a minibatch with every predictor call recorded, turns the
     metric's verdict into a loss (its feedback text, or its score with the expected output),
-    backpropagates it through every predictor that contributed, and lets TGD rewrite the
-    instructions. With a validation set, a step is kept only if the validation score does
-    not drop. The run is the core's :func:`tg_core.program.aoptimize` on a
+    backpropagates it through every predictor that contributed, and proposes new
+    instructions: by default several candidates (a sentence deleted, a rule added or
+    replaced, a worked example, a TGD rewrite), screened on the minibatch and kept in a
+    Pareto pool; with ``search=False`` TextGrad's loop, one TGD rewrite. With a validation
+    set, a step is kept only if the validation score does not drop. The run is the core's :func:`tg_core.program.aoptimize` on a
     :class:`~tg_adapters.dspy.program.DSPyProgram`.
 
     Args:
@@ -53,7 +55,8 @@ class TextGradOptimizer(Teleprompter):  # type: ignore[misc]
             exception, None or NaN as a failed example with score 0, reasons in
             ``history.metric_failures``; ``"raise"`` stops with
             :class:`~tg_core.program.metric.MetricError`), ``progress``,
-            ``require_improvement`` ...
+            ``require_improvement``, the search's ``num_candidates``, ``operators``, ``pool``,
+            ``feedback``, and ``search=False`` for TextGrad's loop ...
 
     Attributes:
         config: the run's options.
@@ -70,8 +73,12 @@ class TextGradOptimizer(Teleprompter):  # type: ignore[misc]
         ...                         engine=FakeEngine(), steps=1, validate=False)
         >>> with dspy.context(lm=DummyLM([{"answer": "5"}] * 4)):
         ...     better = opt.compile(program, trainset=train)
-        >>> better.signature.instructions, program.signature.instructions != "improved variable"
-        ('improved variable', True)
+        >>> [c.operator for c in opt.result.history[0].candidates]
+        ['delete', 'edit', 'example', 'rewrite']
+        >>> better.signature.instructions.endswith("\\nimproved variable")  # a rule was added
+        True
+        >>> program.signature.instructions  # the student is not changed
+        'Given the fields `question`, produce the fields `answer`.'
     """
 
     def __init__(

@@ -71,9 +71,11 @@ async def aoptimize(
 
     Each step runs a batch through the chain recording its graphs, turns each output's
     metric verdict into a loss (the metric's feedback text when it gives one, else its
-    score and the expected output), backpropagates to the bound templates, and lets TGD
-    rewrite them; with ``valset`` a step is kept only if the validation score does not
-    drop. The run is the core's :func:`tg_core.program.aoptimize` on a
+    score and the expected output), backpropagates to the bound templates, and proposes new
+    ones: by default several candidates, screened on the batch and kept in a Pareto pool;
+    with ``search=False`` TextGrad's loop, one TGD rewrite. With ``valset`` a step is kept
+    only if the validation score does not drop. The run is the core's
+    :func:`tg_core.program.aoptimize` on a
     :class:`~tg_adapters.langchain.program.LangChainProgram` (checkpoints in ``run_dir``,
     resumable).
 
@@ -104,7 +106,8 @@ async def aoptimize(
             included), ``max_concurrency``, ``run_dir``, ``patience``, ``progress``,
             ``validate``, ``report``, ``require_improvement``, ``constraints`` (extra rules
             for the default TGD), ``gradient_memory``, ``perfect_score``,
-            ``on_metric_error`` ...
+            ``on_metric_error``, the search's ``num_candidates``, ``operators``, ``pool``,
+            ``feedback``, and ``search=False`` for TextGrad's loop ...
 
     Raises:
         NoPromptTemplatesError: the chain has no optimizable template.
@@ -119,8 +122,8 @@ async def aoptimize(
         >>> chain = prompt | GenericFakeChatModel(messages=iter(["5"] * 5))
         >>> result = asyncio.run(aoptimize(chain, [{"q": "2+2?"}], lambda ex, out: 0.0,
         ...                                engine=FakeEngine(), steps=1, validate=False))
-        >>> prompt.messages[0].prompt.template
-        'improved variable'
+        >>> prompt.messages[0].prompt.template  # the edit operator added one rule
+        'Answer.\\nimproved variable'
     """
     given = config if isinstance(config, FitConfig) else None
     fit = fit_config(given, **options)

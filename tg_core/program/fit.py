@@ -28,8 +28,9 @@ def fit_config(config: FitConfig | None = None, **options: Any) -> FitConfig:
     """``config`` (default: ``FitConfig()``) with ``options`` applied, validated again.
 
     Entry points pass the fit options they were given as keywords; ``None`` for an option
-    whose default is not None means its default, and ``validate_steps`` may be spelled
-    ``validate``.
+    whose default is not None means its default, ``validate_steps`` may be spelled
+    ``validate``, and ``search=False`` asks for TextGrad's loop (see
+    :class:`~tg_core.train.FitConfig`).
 
     Raises:
         UserError: an unknown option or a bad value, named.
@@ -39,6 +40,8 @@ def fit_config(config: FitConfig | None = None, **options: Any) -> FitConfig:
         ()
         >>> fit_config(FitConfig(steps=2), validate=False).validate_steps
         False
+        >>> fit_config(steps=2, search=False).num_candidates
+        1
     """
     if "validate_steps" in options:
         options["validate"] = options.pop("validate_steps")
@@ -178,8 +181,8 @@ async def aoptimize(
         ...         return ProgramRun("5", out if record else None, output_text="5")
         >>> result = asyncio.run(aoptimize(Echo(), ["2+2?"], lambda ex, pred: pred == "4",
         ...     config=FitConfig(steps=1, validate=False), engine=FakeEngine()))
-        >>> result.history[0].accepted, prompt.value
-        (True, 'improved variable')
+        >>> result.history[0].accepted, prompt.value  # the edit operator added one rule
+        (True, 'Answer.\\nimproved variable')
     """
     config = config if config is not None else FitConfig()
     log = failures if failures is not None else FailureLog()

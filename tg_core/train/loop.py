@@ -31,14 +31,14 @@ async def afit(
     callbacks: Sequence[FitCallback] = (),
     **options: Any,
 ) -> FitResult:
-    """Optimize ``parameters`` on ``trainset``; keep a step only if validation does not drop.
+    """Optimize ``parameters`` on ``trainset``, keeping only what validation does not refute.
 
     Each step: the batch's ``loss_fn`` calls run concurrently, one backward pass over their
-    sum, then one optimizer step (TextGrad's loop) or a search over several candidates
-    (``num_candidates``, ``operators``, ``pool``: see :class:`~tg_core.train.FitConfig`),
-    then (with ``valset``) a validation pass with ``score_fn``. A step whose score falls
-    below the current one is undone and shown to the optimizer as a failed proposal next
-    time. After every step the full state is checkpointed in ``run_dir``; calling again with
+    sum, then by default a search over several candidates (``num_candidates``,
+    ``operators``, ``pool``: see :class:`~tg_core.train.FitConfig`), or with
+    ``search=False`` one optimizer step (TextGrad's loop), then (with ``valset``) a
+    validation pass with ``score_fn``. A step whose score falls below the current one is
+    undone and shown to the optimizer as a failed proposal next time. After every step the full state is checkpointed in ``run_dir``; calling again with
     the same ``run_dir`` resumes after the last finished step.
 
     Args:
@@ -53,7 +53,7 @@ async def afit(
         engine: backward and optimizer engine (default: the backward engine in force).
         optimizer: defaults to :class:`~tg_core.optimizer.TextualGradientDescent`.
         callbacks: :class:`~tg_core.train.callbacks.FitCallback` hooks.
-        **options: any :class:`~tg_core.train.FitConfig` field.
+        **options: any :class:`~tg_core.train.FitConfig` field, or ``search=False``.
 
     Raises:
         UserError: an unknown option or a bad value (named in the message).
@@ -68,8 +68,16 @@ async def afit(
         ...     out = await model.aforward(tg.Variable(q, role_description="question", requires_grad=False))
         ...     return await tg.TextLoss("Judge.", engine=engine).aforward(out)
         >>> async def score(q):
-        ...     return 1.0
+        ...     return float("improved" in prompt.value)
         >>> result = asyncio.run(afit([prompt], loss, score, ["a", "b"], ["c"], engine=engine, steps=1))
+        >>> [(c.operator, c.status) for c in result.history[0].candidates]  # doctest: +NORMALIZE_WHITESPACE
+        [('delete', 'refused'), ('edit', 'kept'), ('example', 'refused'),
+         ('rewrite', 'screened out')]
+        >>> prompt.value  # the edit operator added one rule
+        'Answer.\\nimproved variable'
+        >>> prompt.set_value("Answer.")
+        >>> result = asyncio.run(afit([prompt], loss, score, ["a", "b"], ["c"], engine=engine,
+        ...                           steps=1, search=False))  # TextGrad's loop: one rewrite
         >>> result.history[0].accepted, prompt.value
         (True, 'improved variable')
     """

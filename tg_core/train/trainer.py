@@ -40,9 +40,9 @@ LossFn = Callable[[Any], Awaitable[Variable | Sample]]
 class Trainer:
     """Optimizes parameters on a training set, one validation-gated step at a time.
 
-    With ``config.num_candidates == 1`` and no pool each step is TextGrad's: one proposal,
-    kept if validation does not drop. Otherwise each step searches (see
-    :mod:`tg_core.train.search.step`). The whole state is checkpointed after every step in
+    By default each step searches (see :mod:`tg_core.train.search.step`); with TextGrad's
+    loop (``FitConfig.textgrad_loop()``: one candidate, no pool, rewrites only) each step is
+    TextGrad's: one proposal, kept if validation does not drop. The whole state is checkpointed after every step in
     ``config.run_dir``; a new Trainer on the same folder resumes after the last finished step.
 
     Example:
@@ -57,7 +57,7 @@ class Trainer:
         >>> async def score(q):
         ...     return 1.0
         >>> trainer = Trainer([prompt], loss, score, ["a"], ["b"], engine=engine,
-        ...                   config=FitConfig(steps=1, progress=False))
+        ...                   config=FitConfig.textgrad_loop(steps=1, progress=False))
         >>> asyncio.run(trainer.afit()).history[0].accepted
         True
     """
@@ -93,8 +93,9 @@ class Trainer:
         )
         if self.config.searching and not isinstance(self.opt, TextualGradientDescent):
             raise UserError(
-                "a searching fit (num_candidates > 1, pool or operators) needs a "
-                "TextualGradientDescent optimizer; pass num_candidates=1 to use this one"
+                "a searching fit (the default: num_candidates > 1, pool or operators) needs a "
+                "TextualGradientDescent optimizer; pass search=False (TextGrad's loop) to use "
+                "this one"
             )
         if self.config.searching and isinstance(self.opt, TextualGradientDescent):
             self.opt.structured = self.opt.structured or self.config.structured_proposals
