@@ -33,8 +33,13 @@ DATA = ROOT.parent / "shared" / "data"
 QUESTION_ROLE = "question to the LLM"
 TRUTH_ROLE = "correct answer to the question"
 VARIANTS: dict[str, dict[str, Any]] = {
-    "tgd": {"num_candidates": 1, "pool": False, "operators": ("rewrite",)},
-    "search": {"num_candidates": 3, "pool": True, "operators": ("edit", "example", "rewrite")},
+    "tgd": {"num_candidates": 1, "pool": False, "operators": ("rewrite",), "feedback": "critic"},
+    "search": {
+        "num_candidates": 3,
+        "pool": True,
+        "operators": ("edit", "example", "rewrite"),
+        "feedback": "critic",
+    },
 }
 VARIANTS["tgd-relay"] = {**VARIANTS["tgd"], "feedback": "relay"}
 VARIANTS["search-relay"] = {
