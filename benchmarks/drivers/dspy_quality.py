@@ -58,6 +58,7 @@ def run(args: dict[str, Any]) -> dict[str, Any]:
         seed=int(args["seed"]),
         max_concurrency=1,
         progress=False,
+        search=False,  # TextGrad's loop, as the rows beside TextGrad measured
     )
     sim_reset(args["base_url"])
     started = time.perf_counter()

@@ -71,6 +71,7 @@ async def run(args: dict[str, Any]) -> dict[str, Any]:
         seed=int(args["seed"]),
         max_concurrency=4,
         progress=False,
+        search=False,  # TextGrad's loop, as the rows beside TextGrad measured
         report=False,
     )
     wall = time.perf_counter() - started
