@@ -12,22 +12,13 @@ from .engine.registry import resolve_engine
 from .engine.usage import track_usage
 from .errors import BudgetExceeded, EngineError, ProposalError, ProposalRejectedWarning, UserError
 from .optimizer_base import Optimizer, ParamUpdate, StepReport
-from .optimizer_extras import optimizer_system, update_extras
+from .optimizer_extras import check_tags, optimizer_system, update_extras
 from .prompts import load_prompt
 from .reduce import areduce_texts
 from .structured import parse_proposal, response_format_for
 from .variable import Variable
 
 Constraint = str | Callable[[str], str | None]
-DEFAULT_TAGS = ("<IMPROVED_VARIABLE>", "</IMPROVED_VARIABLE>")
-
-
-def _check_tags(tags: Any) -> tuple[str, str]:
-    if tags is None:
-        return DEFAULT_TAGS
-    if len(tags) != 2 or not all(isinstance(t, str) and t for t in tags) or tags[0] == tags[1]:
-        raise UserError("new_variable_tags must be two different non-empty strings")
-    return (tags[0], tags[1])
 
 
 class TextualGradientDescent(Optimizer):
@@ -79,7 +70,7 @@ class TextualGradientDescent(Optimizer):
         self.verbose = verbose
         self.engine = engine
         self.constraints: list[Constraint] = list(constraints or [])
-        self.new_variable_tags = _check_tags(new_variable_tags)
+        self.new_variable_tags = check_tags(new_variable_tags)
         self.in_context_examples = list(in_context_examples or [])
         if gradient_memory < 0 or max_repairs < 0:
             raise UserError("gradient_memory and max_repairs must be >= 0")
@@ -87,8 +78,8 @@ class TextualGradientDescent(Optimizer):
         self.max_repairs = max_repairs
         self.structured = structured
         self.checks: list[Callable[[str, str], str | None]] = []
-        """Extra checks ``(old, new) -> problem or None`` every proposal must pass (the
-        training loop adds its overfit guard here for the length of a run)."""
+        """Checks ``(old, new) -> problem or None`` every proposal must pass (a fit adds its
+        overfit guard here)."""
         self.optimizer_system_prompt = optimizer_system(
             optimizer_system_prompt, *self.new_variable_tags
         )
@@ -172,9 +163,6 @@ class TextualGradientDescent(Optimizer):
                     raise ProposalError(f"the new value breaks a constraint: {problem}")
         if param.binding is not None:
             param.binding.validate(value)
-
-    async def _propose(self, index: int, engine: Any) -> ParamUpdate:
-        return await self._make_proposal(index, engine, "rewrite", 0)
 
     async def apropose(
         self, index: int, *, operator: str = "rewrite", variant: int = 0, engine: Any = None
@@ -297,7 +285,8 @@ class TextualGradientDescent(Optimizer):
         indices = [i for i, p in enumerate(self.parameters) if p.requires_grad and p.gradients]
         with track_usage("step") as scope:
             results = await asyncio.gather(
-                *(self._propose(i, engine) for i in indices), return_exceptions=True
+                *(self._make_proposal(i, engine, "rewrite", 0) for i in indices),
+                return_exceptions=True,
             )
         report.usage = scope.usage
         errors: list[BaseException] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .errors import UserError
 from .prompts import load_prompt, render
 
 
@@ -71,3 +72,25 @@ def optimizer_system(custom: str | None, start: str, end: str) -> str:
         for name, tag in tags.items():
             custom = custom.replace(f"{{{name}}}", tag)
         return custom
+
+
+DEFAULT_TAGS = ("<IMPROVED_VARIABLE>", "</IMPROVED_VARIABLE>")
+"""The tags a new value is written between, unless the optimizer is given others."""
+
+
+def check_tags(tags: Any) -> tuple[str, str]:
+    """The optimizer's two tags (the defaults for None), or UserError.
+
+    Example:
+        >>> check_tags(None)
+        ('<IMPROVED_VARIABLE>', '</IMPROVED_VARIABLE>')
+        >>> check_tags(["<A>", "<A>"])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tg_core.errors.UserError: new_variable_tags must be two different non-empty strings
+    """
+    if tags is None:
+        return DEFAULT_TAGS
+    if len(tags) != 2 or not all(isinstance(t, str) and t for t in tags) or tags[0] == tags[1]:
+        raise UserError("new_variable_tags must be two different non-empty strings")
+    return (tags[0], tags[1])
