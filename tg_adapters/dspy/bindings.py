@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-import weakref
+from functools import partial
 from typing import Any
 
 from tg_core.extend import BindingRejected, Variable
-from tg_core.program.protocol import synced
+from tg_core.program.registry import ParameterRegistry
 
 from .errors import DSPyAdapterError
 
-_LOCK = threading.RLock()
-_INSTRUCTIONS: weakref.WeakKeyDictionary[Any, Variable] = weakref.WeakKeyDictionary()
-_PREFIXES: weakref.WeakKeyDictionary[Any, dict[str, Variable]] = weakref.WeakKeyDictionary()
+_MADE = ParameterRegistry()  # per predictor: "instructions", then one key per output prefix
 
 
 class InstructionBinding:
@@ -105,18 +102,19 @@ def instruction_variable(predictor: Any, name: str | None = None) -> Variable:
         >>> instruction_variable(pred) is instruction_variable(pred)
         True
     """
-    with _LOCK:
-        variable = _INSTRUCTIONS.get(predictor)
-        if variable is None:
-            label = name or type(predictor).__name__
-            variable = Variable(
+    label = name or type(predictor).__name__
+    with _MADE.lock:
+        variable = _MADE.variable(
+            predictor,
+            "instructions",
+            lambda: Variable(
                 role_description=_describe(label, predictor),
                 binding=InstructionBinding(predictor),
-            )
-            _INSTRUCTIONS[predictor] = variable
-        elif name is not None and f"`{name}`" not in variable.role_description:
+            ),
+        )
+        if name is not None and f"`{name}`" not in variable.role_description:
             variable.role_description = _describe(name, predictor)
-        return synced(variable)
+        return variable
 
 
 def prefix_variables(predictor: Any, name: str | None = None) -> dict[str, Variable]:
@@ -128,17 +126,15 @@ def prefix_variables(predictor: Any, name: str | None = None) -> dict[str, Varia
         ['answer']
     """
     label = name or type(predictor).__name__
-    with _LOCK:
-        known = _PREFIXES.setdefault(predictor, {})
-        for field in predictor.signature.output_fields:
-            if field not in known:
-                known[field] = Variable(
-                    role_description=(
-                        f"prefix of output field `{field}` of the DSPy predictor `{label}`"
-                    ),
-                    binding=PrefixBinding(predictor, field),
-                )
-        return {f: synced(v) for f, v in known.items() if f in predictor.signature.output_fields}
+
+    def make(field: str) -> Variable:
+        return Variable(
+            role_description=f"prefix of output field `{field}` of the DSPy predictor `{label}`",
+            binding=PrefixBinding(predictor, field),
+        )
+
+    fields = predictor.signature.output_fields
+    return {f: _MADE.variable(predictor, ("prefix", f), partial(make, f)) for f in fields}
 
 
 def known_prefix_variables(predictor: Any) -> list[Variable]:
@@ -149,8 +145,7 @@ def known_prefix_variables(predictor: Any) -> list[Variable]:
         >>> known_prefix_variables(dspy.Predict("question -> answer"))
         []
     """
-    with _LOCK:
-        return [synced(v) for v in _PREFIXES.get(predictor, {}).values()]
+    return [v for key, v in _MADE.known(predictor).items() if key != "instructions"]
 
 
 def named_predictors(program: Any) -> list[tuple[str, Any]]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from typing import Any
 
-from tg_core.extend import BudgetExceeded, Variable, run_in_worker
+from tg_core.extend import Variable, run_in_worker
 from tg_core.program.protocol import ProgramRun, expected_fields, shown
+from tg_core.program.slots import RunSlots
 
 from .bindings import named_parameters
 from .errors import DSPyAdapterError, NotRecordedError
@@ -101,11 +101,9 @@ class DSPyProgram:
     """
 
     def __init__(self, module: Any, *, prefixes: bool = False, num_threads: int = 8) -> None:
-        if num_threads < 1:
-            raise DSPyAdapterError("num_threads must be >= 1")
+        self._slots = RunSlots(num_threads, DSPyAdapterError)
         self.module = module
         self.named = named_parameters(module, prefixes=prefixes)
-        self._slots = asyncio.Semaphore(num_threads)
 
     def parameters(self) -> list[Variable]:
         """The bound Variables, in ``named_predictors()`` order."""
@@ -116,17 +114,11 @@ class DSPyProgram:
         inputs = example_inputs(example)
         recorder = DSPyRecorder(self.module) if record else None
 
-        def call() -> tuple[Any, BaseException | None]:
-            try:
-                with recorder if recorder is not None else contextlib.nullcontext():
-                    return self.module(**inputs), None
-            except BudgetExceeded:
-                raise  # the run's budget, not a fault of the program
-            except Exception as exc:
-                return None, exc
+        def call() -> Any:
+            with recorder if recorder is not None else contextlib.nullcontext():
+                return self.module(**inputs)
 
-        async with self._slots:
-            prediction, error = await run_in_worker(call)
+        prediction, error = await self._slots.run(lambda: run_in_worker(call))
         tape = None
         if recorder is not None and recorder.tapes:
             try:

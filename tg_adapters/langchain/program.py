@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from uuid import uuid4
 
 from langchain_core.runnables import Runnable, RunnableConfig
 
-from tg_core.extend import BudgetExceeded, UserError, Variable
+from tg_core.extend import Variable
 from tg_core.program.protocol import ProgramRun, expected_fields
+from tg_core.program.slots import RunSlots
 
 from .config import add_callback, with_handler
 from .errors import NoPromptTemplatesError, RunNotRecordedError
@@ -76,11 +76,9 @@ class LangChainProgram:
                 "pass roles=(...) naming the messages to optimize, or parameters=[...] naming "
                 "the prompts or chains it calls"
             )
-        if num_threads < 1:
-            raise UserError("num_threads must be >= 1")
+        self._slots = RunSlots(num_threads)
         self.to_input = to_input if to_input is not None else (lambda example: example)
         self.config = add_callback(config, UsageCallbackHandler())
-        self._slots = asyncio.Semaphore(num_threads)
 
     def parameters(self) -> list[Variable]:
         """The bound template Variables."""
@@ -93,13 +91,8 @@ class LangChainProgram:
         handler = TextGradCallbackHandler(roles=self.roles, string_prompts=self.string_prompts)
         run_id = uuid4()
         config = with_handler(self.config, handler, run_id) if record else self.config
-        try:
-            async with self._slots:
-                run.prediction = await self.chain.ainvoke(given, config)
-        except BudgetExceeded:
-            raise
-        except Exception as exc:
-            run.error = exc
+        run.prediction, run.error = await self._slots.run(lambda: self.chain.ainvoke(given, config))
+        if run.error is not None:
             return run
         run.output_text = text_of(run.prediction)
         if record:
