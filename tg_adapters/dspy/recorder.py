@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextvars
-import threading
 from collections.abc import Hashable, Iterator
 from contextlib import ExitStack, contextmanager
 from types import TracebackType
@@ -15,6 +14,7 @@ from dspy.utils.callback import ACTIVE_CALL_ID, BaseCallback
 from tg_core.program.protocol import value_text as as_text
 from tg_core.program.records import Attempt, PredictorCall, ToolCall
 from tg_core.program.run_tree import RunRecord, RunTree
+from tg_core.program.shelf import TapeShelf
 from tg_core.program.values import MIN_CONTAINED_CHARS
 
 from .bindings import named_predictors
@@ -109,7 +109,7 @@ def fill_tape(tape: Tape, runs: dict[Hashable, RunRecord[Event]]) -> None:
             _attempt(found, rec)
 
 
-class DSPyRecorder(BaseCallback):  # type: ignore[misc]
+class DSPyRecorder(BaseCallback, TapeShelf[Tape]):  # type: ignore[misc]
     """Records each top-level DSPy module call as a :class:`~tg_adapters.dspy.tape.Tape`.
 
     Register it for a block with ``with recorder:`` (or ``dspy.context(callbacks=[recorder])``).
@@ -138,6 +138,9 @@ class DSPyRecorder(BaseCallback):  # type: ignore[misc]
         (['predict'], '4')
     """
 
+    not_recorded = NotRecordedError
+    nothing_recorded = "the recorder has not seen any DSPy module call yet"
+
     def __init__(
         self,
         program: Any = None,
@@ -146,57 +149,15 @@ class DSPyRecorder(BaseCallback):  # type: ignore[misc]
         min_contained: int = MIN_CONTAINED_CHARS,
     ) -> None:
         super().__init__()
+        TapeShelf.__init__(self, keep)
         self.program = program
-        self.keep = keep
         self.min_contained = min_contained
-        self._lock = threading.RLock()
         self._tree: RunTree[Event] = RunTree()
-        self._tapes: list[Tape] = []
         self._running: dict[str, Tape] = {}
-        self._by_prediction: dict[int, Tape] = {}
         self._active: contextvars.ContextVar[tuple[ExitStack, ...]] = contextvars.ContextVar(
             f"tg_dspy_recorder_{id(self)}", default=()
         )
         self._program_names = _names(program) if program is not None else None
-
-    # -- results --------------------------------------------------------------------------
-    @property
-    def tapes(self) -> list[Tape]:
-        """Every tape recorded (finished or not), in the order the runs started."""
-        with self._lock:
-            return list(self._tapes)
-
-    @property
-    def last(self) -> Tape:
-        """The most recently started run's tape.
-
-        Raises:
-            NotRecordedError: nothing was recorded.
-        """
-        with self._lock:
-            if not self._tapes:
-                raise NotRecordedError("the recorder has not seen any DSPy module call yet")
-            return self._tapes[-1]
-
-    def tape_for(self, prediction: Any) -> Tape:
-        """The tape of the run that returned ``prediction`` (the very object).
-
-        Raises:
-            NotRecordedError: no recorded run returned it.
-        """
-        with self._lock:
-            tape = self._by_prediction.get(id(prediction))
-            if tape is not None and tape.prediction is prediction:
-                return tape
-        raise NotRecordedError(
-            "no recorded run returned this prediction; was the call made inside the recorder?"
-        )
-
-    def clear(self) -> None:
-        """Forget every finished tape (runs in progress keep recording)."""
-        with self._lock:
-            self._tapes = [t for t in self._tapes if not t.done]
-            self._by_prediction = {k: t for k, t in self._by_prediction.items() if not t.done}
 
     # -- scoping --------------------------------------------------------------------------
     @contextmanager
@@ -240,9 +201,8 @@ class DSPyRecorder(BaseCallback):  # type: ignore[misc]
             self._tree.start(call_id, None, kind, name, args, {}, obj=instance)
             tape = Tape(call_id, instance, args, self._program_names or _names(instance))
             tape.min_contained = self.min_contained
-            self._tapes.append(tape)
             self._running[call_id] = tape
-            self._trim()
+            self._shelve(tape)
 
     def _finish(self, call_id: str, outputs: Any, exception: BaseException | None) -> None:
         """Record an event's end; when a run returns, fill its tape."""
@@ -252,11 +212,7 @@ class DSPyRecorder(BaseCallback):  # type: ignore[misc]
             if done is None or tape is None:
                 return
             fill_tape(tape, done[1])
-            tape.prediction = outputs
-            tape.done = True
-            tape.error = _error(exception)
-            if outputs is not None:
-                self._by_prediction[id(outputs)] = tape
+            self._finished(tape, outputs, _error(exception))
 
     def on_module_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
         """Open a tape for a top-level call, or record a module call inside a known run."""
@@ -307,14 +263,3 @@ class DSPyRecorder(BaseCallback):  # type: ignore[misc]
     ) -> None:
         """Keep the tool's result."""
         self._finish(call_id, outputs, exception)
-
-    # -- housekeeping ---------------------------------------------------------------------
-    def _trim(self) -> None:
-        if self.keep is None:
-            return
-        while len(self._tapes) > self.keep:
-            old = next((t for t in self._tapes if t.done), None)
-            if old is None:
-                return
-            self._tapes.remove(old)
-            self._by_prediction.pop(id(old.prediction), None)

@@ -19,16 +19,12 @@ class ParameterRegistry:
     weakly: their Variables go when they do.
 
     Example:
-        >>> class Box:
-        ...     text = "old"
-        ...     def read(self): return self.text
-        ...     def write(self, value): self.text = value
-        ...     def validate(self, value): pass
-        >>> registry, box = ParameterRegistry(), Box()
-        >>> make = lambda: Variable(box.read(), role_description="text", binding=box)
-        >>> registry.variable(box, "text", make) is registry.variable(box, "text", make)
+        >>> class Predictor: ...
+        >>> registry, owner = ParameterRegistry(), Predictor()
+        >>> make = lambda: Variable("Be brief.", role_description="instructions")
+        >>> registry.variable(owner, "text", make) is registry.variable(owner, "text", make)
         True
-        >>> list(registry.known(box))
+        >>> list(registry.known(owner))
         ['text']
     """
 
