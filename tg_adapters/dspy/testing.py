@@ -15,48 +15,15 @@ Example:
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import dspy
 from dspy.lm15 import Message, Response, TextPart, Usage
 
 from tg_core.testing.field_answers import chat_answer, parse_fields, sim_responder
+from tg_core.testing.lm_calls import LMCall, Responder
 
 __all__ = ["FunctionLM", "LMCall", "Responder", "chat_answer", "parse_fields", "sim_responder"]
-
-
-@dataclass
-class LMCall:
-    """One request a :class:`FunctionLM` received.
-
-    Attributes:
-        messages: the chat messages (system first when there is one).
-        inputs: the input fields of the last user message, parsed.
-
-    Example:
-        >>> LMCall([{"role": "system", "content": "Be brief."}]).system
-        'Be brief.'
-    """
-
-    messages: list[dict[str, str]]
-    inputs: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def system(self) -> str:
-        """The system message ('' when there is none)."""
-        first = self.messages[0] if self.messages else {}
-        return first.get("content", "") if first.get("role") == "system" else ""
-
-    @property
-    def user(self) -> str:
-        """The last user message."""
-        users = [m["content"] for m in self.messages if m.get("role") == "user"]
-        return users[-1] if users else ""
-
-
-Responder = Callable[[LMCall], str]
 
 
 class _Engine:
@@ -70,8 +37,7 @@ class _Engine:
             text = system if isinstance(system, str) else "".join(p.text for p in system)
             messages.append({"role": "system", "content": text})
         messages.extend({"role": m.role, "content": m.text or ""} for m in request.messages)
-        call = LMCall(messages)
-        call.inputs = parse_fields(call.user)
+        call = LMCall.of(messages)
         answer = self.owner.answer(call)
         words_in = sum(len(m["content"].split()) for m in messages)
         usage = Usage(
