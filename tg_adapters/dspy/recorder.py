@@ -204,8 +204,17 @@ class DSPyRecorder(BaseCallback, TapeShelf[Tape]):  # type: ignore[misc]
             self._running[call_id] = tape
             self._shelve(tape)
 
-    def _finish(self, call_id: str, outputs: Any, exception: BaseException | None) -> None:
-        """Record an event's end; when a run returns, fill its tape."""
+    def on_module_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
+        """Open a tape for a top-level call, or record a module call inside a known run."""
+        self._begin("module", call_id, instance, inputs)
+
+    def on_module_end(
+        self, call_id: str, outputs: Any | None, exception: BaseException | None = None
+    ) -> None:
+        """Record the end of any event: a module call closes (a top-level one closes the run
+        and fills its tape), a rendering keeps the exact messages the adapter made (a new
+        attempt), a model call its raw completion(s), a parse the parsed fields (or why
+        parsing failed), a tool call the tool's result."""
         with self._lock:
             done = self._tree.end(call_id, outputs, exception)
             tape = self._running.pop(call_id, None) if done is not None else None
@@ -214,52 +223,20 @@ class DSPyRecorder(BaseCallback, TapeShelf[Tape]):  # type: ignore[misc]
             fill_tape(tape, done[1])
             self._finished(tape, outputs, _error(exception))
 
-    def on_module_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
-        """Open a tape for a top-level call, or record a module call inside a known run."""
-        self._begin("module", call_id, instance, inputs)
-
-    def on_module_end(
-        self, call_id: str, outputs: Any | None, exception: BaseException | None = None
-    ) -> None:
-        """Close a module call, or the run itself."""
-        self._finish(call_id, outputs, exception)
-
     def on_adapter_format_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
         """Note which predictor call the rendering belongs to."""
         self._begin("format", call_id, instance, inputs)
-
-    def on_adapter_format_end(
-        self, call_id: str, outputs: Any | None, exception: BaseException | None = None
-    ) -> None:
-        """Keep the exact messages the adapter rendered (a new attempt)."""
-        self._finish(call_id, outputs, exception)
 
     def on_lm_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
         """Note which predictor call the model call belongs to."""
         self._begin("lm", call_id, instance, inputs)
 
-    def on_lm_end(
-        self, call_id: str, outputs: Any | None, exception: BaseException | None = None
-    ) -> None:
-        """Keep the raw completion(s)."""
-        self._finish(call_id, outputs, exception)
-
     def on_adapter_parse_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
         """Note which predictor call the parse belongs to."""
         self._begin("parse", call_id, instance, inputs)
-
-    def on_adapter_parse_end(
-        self, call_id: str, outputs: Any | None, exception: BaseException | None = None
-    ) -> None:
-        """Keep the parsed fields (or why parsing failed)."""
-        self._finish(call_id, outputs, exception)
 
     def on_tool_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
         """Record a tool call inside a known run."""
         self._begin("tool", call_id, instance, inputs)
 
-    def on_tool_end(
-        self, call_id: str, outputs: Any | None, exception: BaseException | None = None
-    ) -> None:
-        """Keep the tool's result."""
-        self._finish(call_id, outputs, exception)
+    on_adapter_format_end = on_lm_end = on_adapter_parse_end = on_tool_end = on_module_end
