@@ -10,7 +10,7 @@ from tg_core.program.protocol import ProgramRun, expected_fields, shown
 from tg_core.program.slots import RunSlots
 
 from .bindings import named_parameters
-from .errors import DSPyAdapterError, NotRecordedError
+from .errors import DSPyAdapterError
 from .recorder import DSPyRecorder
 from .tape import Tape
 
@@ -66,14 +66,7 @@ def tape_run(
         output_text=shown(prediction) if prediction is not None else "",
         expected_text=expected_fields(example, inputs),
     )
-    if tape is None:
-        return run
-    if error is None:
-        run.output = tape.run_output()
-        return run
-    run.output = tape.failure_variable()
-    run.failure_text = tape.failure_text()
-    return run
+    return run if tape is None else tape.wire(run)
 
 
 class DSPyProgram:
@@ -119,10 +112,5 @@ class DSPyProgram:
                 return self.module(**inputs)
 
         prediction, error = await self._slots.run(lambda: run_in_worker(call))
-        tape = None
-        if recorder is not None and recorder.tapes:
-            try:
-                tape = recorder.tape_for(prediction) if error is None else recorder.last
-            except NotRecordedError:
-                tape = recorder.last
+        tape = recorder.tape_of(prediction, error) if recorder is not None else None
         return tape_run(example, prediction, error, tape)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any, Generic, TypeVar
 
@@ -77,6 +78,24 @@ class TapeShelf(Generic[TapeT]):
         with self._lock:
             self._tapes = [t for t in self._tapes if not t.done]
             self._by_prediction = {k: t for k, t in self._by_prediction.items() if not t.done}
+
+    def tape_of(self, prediction: Any, error: BaseException | None) -> TapeT | None:
+        """The tape of the run that returned ``prediction`` or raised ``error``.
+
+        A run that raised, or whose prediction no tape holds, gets the latest tape; None when
+        nothing was recorded.
+
+        Example:
+            >>> TapeShelf[Tape]().tape_of(None, ValueError("failed")) is None
+            True
+        """
+        with self._lock:
+            if not self._tapes:
+                return None
+            if error is None:
+                with contextlib.suppress(self.not_recorded):
+                    return self.tape_for(prediction)
+            return self._tapes[-1]
 
     def _shelve(self, tape: TapeT) -> None:
         """Keep the tape of a run that started, dropping the oldest finished ones past ``keep``."""

@@ -13,7 +13,7 @@ from typing import Any
 from ..prompts import render
 from ..variable import Variable
 from .nodes import pass_through
-from .protocol import shown
+from .protocol import ProgramRun, shown
 from .protocol import value_text as as_text
 from .records import NotRecordedError, PredictorCall, ToolCall
 from .run_graph import CallNode, RunGraph, build_graph
@@ -239,6 +239,25 @@ class Tape:
             if node.call is failed:
                 return node.completion
         return None
+
+    def wire(self, run: ProgramRun) -> ProgramRun:
+        """``run`` (this tape's run) with its output wired into the graph.
+
+        A run that returned gets :meth:`run_output`; a run that raised points at the
+        completion the framework could not use (:meth:`failure_variable`), with
+        :meth:`failure_text` saying what it must do differently.
+
+        Example:
+            >>> tape = Tape("run", None, {}, {})
+            >>> tape.wire(ProgramRun(error=ValueError("no answer"))).output is None
+            True
+        """
+        if run.error is None:
+            run.output = self.run_output()
+            return run
+        run.output = self.failure_variable()
+        run.failure_text = self.failure_text()
+        return run
 
 
 def _latest(graph: RunGraph, keep: Any) -> Variable | None:
