@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
 
-from tg_core.program.accounting import CallUsage, FrameworkCall
+from tg_core.program.accounting import CallUsage, HeldCalls
 
 
 def _text_of(messages: list[list[Any]]) -> str:
@@ -52,19 +51,15 @@ class UsageCallbackHandler(BaseCallbackHandler):
 
     def __init__(self) -> None:
         super().__init__()
-        self._lock = threading.Lock()
-        self._held: dict[UUID, FrameworkCall] = {}
+        self._held = HeldCalls()
 
     def _hold(self, run_id: UUID, text: str, kwargs: dict[str, Any]) -> None:
         params = kwargs.get("invocation_params") or {}
         max_tokens = params.get("max_tokens") or params.get("max_completion_tokens") or 0
-        call = FrameworkCall(text, int(max_tokens))
-        with self._lock:
-            self._held[run_id] = call
+        self._held.hold(run_id, text, int(max_tokens))
 
     def _settle(self, run_id: UUID, response: Any = None) -> None:
-        with self._lock:
-            call = self._held.pop(run_id, None)
+        call = self._held.pop(run_id)
         if call is None:
             return
         if response is None:

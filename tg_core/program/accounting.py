@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from ..engine.base import Answer
@@ -142,3 +144,36 @@ class FrameworkCall:
             cost_usd=usage.cost_usd if usage else None,
             answer_text=answer_text,
         )
+
+
+class HeldCalls:
+    """Framework calls held between the callbacks that report their start and their end.
+
+    A framework that reports a model call in two callbacks (start, then end or error, with
+    a run id) holds the call at the start and settles what :meth:`pop` gives back at the
+    end. Thread-safe.
+
+    Example:
+        >>> import tg_core as tg
+        >>> held = HeldCalls()
+        >>> with tg.track_usage("app") as scope:
+        ...     held.hold("run-1", "What is 2+2?", max_tokens=5)
+        ...     held.pop("run-1").finish(CallUsage(4, 1), "4")
+        >>> scope.usage.calls, held.pop("run-1") is None
+        (1, True)
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: dict[Hashable, FrameworkCall] = {}
+
+    def hold(self, key: Hashable, request_text: str, max_tokens: int | None = None) -> None:
+        """Hold a call against the budgets (raises BudgetExceeded past one) under ``key``."""
+        call = FrameworkCall(request_text, max_tokens)
+        with self._lock:
+            self._held[key] = call
+
+    def pop(self, key: Hashable) -> FrameworkCall | None:
+        """The call held under ``key``, no longer held (None when there is none)."""
+        with self._lock:
+            return self._held.pop(key, None)
