@@ -16,8 +16,8 @@ from langchain_core.outputs import ChatGeneration, LLMResult
 from langchain_core.prompt_values import ChatPromptValue
 from langchain_core.prompts import BasePromptTemplate, ChatPromptTemplate, MessagesPlaceholder
 
-from tg_core.extend import Variable, conversation_text
-from tg_core.program.nodes import model_call, pass_through, unique
+from tg_core.extend import Variable
+from tg_core.program.nodes import model_call, pass_through, role_conversation, unique
 from tg_core.program.run_tree import RunRecord, TreeGraph
 from tg_core.program.values import ValueIndex
 
@@ -183,21 +183,16 @@ class GraphBuilder(TreeGraph):
             batches = rec.inputs if isinstance(rec.inputs, list) else []
             messages: list[BaseMessage] = list(batches[0]) if batches else []
             inputs = [self.find(scope, m) for m in messages]
-            system = "\n\n".join(message_text(m) for m in messages if message_role(m) == "system")
-            others = [m for m in messages if message_role(m) != "system"]
-            if len(others) == 1:
-                user = message_text(others[0])
-            else:
-                user = "\n\n".join(f"{message_role(m)}: {message_text(m)}" for m in others)
+            turns = [(message_role(m), message_text(m)) for m in messages]
         else:
             prompts = [str(p) for p in rec.inputs] if isinstance(rec.inputs, list) else []
             inputs = [self.find(scope, p) for p in prompts[:1]]
-            system, user = "", prompts[0] if prompts else ""
+            turns = [("user", p) for p in prompts[:1]]
         response = text_of(answer)
         node = model_call(
             response,
             inputs,
-            conversation=conversation_text(system or None, user, response),
+            conversation=role_conversation(turns, response),
             role=f"response of the model {rec.name}",
         )
         self.register(scope, answer, node)

@@ -109,3 +109,23 @@ def chat_conversation(messages: list[dict[str, Any]], completion: str) -> str:
     else:
         user = "\n\n".join(f"[{m.get('role', 'user')}]\n{_content(m)}" for m in turns)
     return conversation_text(system, user, completion)
+
+
+def role_conversation(turns: Sequence[tuple[str, str]], completion: str) -> str:
+    """A recorded chat call, given as ``(role, text)`` turns, written out for the critic.
+
+    Every ``system`` turn joins the system prompt; a single other turn is the user prompt as
+    it is, several are written ``role: text``.
+
+    Example:
+        >>> turns = [("system", "Count."), ("human", "3 a"), ("ai", "3"), ("human", "4 b")]
+        >>> "human: 3 a\\n\\nai: 3" in role_conversation(turns, "4")
+        True
+    """
+    system = "\n\n".join(text for role, text in turns if role == "system")
+    others = [(role, text) for role, text in turns if role != "system"]
+    if len(others) == 1:
+        user = others[0][1]
+    else:
+        user = "\n\n".join(f"{role}: {text}" for role, text in others)
+    return conversation_text(system or None, user, completion)
