@@ -53,3 +53,6 @@ HAND_WRITTEN: dict[str, dict[str, str]] = {
 HAND_WRITTEN["web_of_lies"] = {
     kind: instructions("web_of_lies")[kind] for kind in ("short", "recipe", "direct")
 }
+HAND_WRITTEN["sports_understanding"] |= {
+    kind: instructions("sports_understanding")[kind] for kind in ("short", "recipe", "direct")
+}

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from . import fig_cache, fig_import, fig_overhead, fig_quality, fig_step
+from . import fig_cache, fig_import, fig_overhead, fig_step
 from .observations import observations
 from .study_rows import load_rows, report_section
 from .summary import summary_table
@@ -16,13 +16,10 @@ SECTIONS = {
     "overhead": ("2. Framework overhead with an instant engine", fig_overhead.render),
     "imports": ("3. Import time and time to first call", fig_import.render),
     "cache": ("4. Warm rerun with the disk cache", fig_cache.render),
-    "quality": ("5. Quality: BBH object counting with the local model", fig_quality.render),
 }
 
-STUDY_TITLE = "6. Search study: tg_core, TextGrad 0.1.8 and DSPy GEPA at the same call budget"
-STUDY_COMMAND = (
-    "python -m benchmarks.search_study --system tgd search textgrad gepa --seeds 0 1 2 --budget 200"
-)
+STUDY_TITLE = "5. Quality: tg_core, TextGrad 0.1.8 and DSPy GEPA at the same call budget"
+STUDY_COMMAND = "python -m benchmarks.run --quality"
 
 METHOD = """\
 How it is measured: a simulated OpenAI-compatible server (`tg_core.testing.openai_sim`,

@@ -13,11 +13,14 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from . import fig_cache, fig_import, fig_overhead, fig_quality, fig_step, headroom
+from . import fig_cache, fig_import, fig_overhead, fig_step, headroom, search_study
 from .context import Context
+from .hand_prompts import HAND_WRITTEN
 from .machine import describe
-from .quality_runs import DEFAULT_RUNS, QUALITY_RUNS
-from .report import load_sections, write_report
+from .report import write_report
+from .study_plan import Plan, study_args
+from .study_plan import describe as describe_runs
+from .study_rows import load_rows
 from .textgrad_env import TextGradEnv, ensure_textgrad_env
 
 HERE = Path(__file__).resolve().parent
@@ -37,7 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="CI smoke: batch 1 and 8 only")
-    mode.add_argument("--quality", action="store_true", help="the local-model quality run")
+    mode.add_argument(
+        "--quality",
+        action="store_true",
+        help="the search study's comparison on the local model (benchmarks.study_plan; long)",
+    )
     mode.add_argument(
         "--headroom",
         action="store_true",
@@ -54,15 +61,8 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="install TextGrad with all its dependencies instead of the lean list",
     )
-    p.add_argument("--steps", type=int, default=2, help="quality: optimization steps")
-    p.add_argument("--batch-size", type=int, default=3, help="quality: examples per step")
-    p.add_argument("--val-size", type=int, default=10, help="quality: validation examples")
-    p.add_argument("--test-size", type=int, default=100, help="quality: test examples")
-    p.add_argument("--max-tokens", type=int, default=200, help="quality: max_tokens per call")
     p.add_argument(
-        "--quality-runs",
-        default=",".join(DEFAULT_RUNS),
-        help="quality: comma-separated runs among " + ",".join(QUALITY_RUNS),
+        "--seeds", nargs="+", type=int, default=None, help="quality: seeds (default 0 1 2)"
     )
     return p
 
@@ -96,7 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.headroom:
         return headroom.main(["--data-dir", str(args.data_dir), "--out", str(out)])
-    mode = "quick" if args.quick else "quality" if args.quality else "full"
+    if args.quality:
+        return _quality(args, out)
+    mode = "quick" if args.quick else "full"
     work = Path(tempfile.mkdtemp(prefix="tg-bench-"))
     try:
         return _run(args, out, results, mode, work, started)
@@ -115,29 +117,7 @@ def _run(
     )
     ctx = Context(args.quick, args.data_dir, work, out, env.python)
     machine = describe(ctx.tg_core_python, env.python)
-    if args.quality:
-        n_val, n_test = args.val_size, args.test_size
-        settings = fig_quality.QualitySettings(
-            test_range=(150, 150 + n_test),
-            val_range=(50, 50 + n_val),
-            steps=args.steps,
-            batch_size=args.batch_size,
-            max_tokens=args.max_tokens,
-        )
-        keys = tuple(k for k in args.quality_runs.split(",") if k)
-        unknown = [k for k in keys if k not in QUALITY_RUNS]
-        if unknown:
-            raise SystemExit(f"unknown quality runs: {unknown}; known: {list(QUALITY_RUNS)}")
-        stored = load_sections(results).get("quality", {}).get("data")
-
-        def save(data: dict[str, Any]) -> None:
-            _store(results, "quality", data, machine, mode, env)
-
-        sections: dict[str, Callable[[Context], dict[str, Any]]] = {
-            "quality": lambda c: fig_quality.measure(c, settings, keys, stored, save)
-        }
-    else:
-        sections = dict(QUICK if args.quick else FULL)
+    sections = dict(QUICK if args.quick else FULL)
     if args.only:
         wanted = set(args.only.split(","))
         sections = {k: v for k, v in sections.items() if k in wanted}
@@ -151,6 +131,26 @@ def _run(
     write_report(report, results, command)
     print(f"wrote {report} in {time.perf_counter() - started:.0f} s", flush=True)
     return _gate(measured)
+
+
+def _quality(args: argparse.Namespace, out: Path) -> int:
+    """Measure what the study plan still lacks (hand-written prompts first), then the report."""
+    plan = Plan() if args.seeds is None else Plan(seeds=tuple(args.seeds))
+    results = out / "results"
+    jsonl = ["--results", str(results / "search_study.jsonl")]
+    data_dir = str(args.data_dir)
+    for task, names in plan.hand_pending(
+        load_rows(results / "search_study.jsonl"), HAND_WRITTEN
+    ).items():
+        print(f"[headroom] {task}: {', '.join(names)}", flush=True)
+        search_study.main(study_args(plan, task, data_dir) + jsonl + ["--hand", *names])
+    runs = plan.pending(load_rows(results / "search_study.jsonl"))
+    print(f"[quality] {describe_runs(runs)}", flush=True)
+    for run in runs:
+        argv = ["--system", run.system, "--seeds", str(run.seed)]
+        search_study.main(study_args(plan, run.task, data_dir) + jsonl + argv)
+    write_report(out / "RESULTS.md", results, "python -m benchmarks.run")
+    return 0
 
 
 def _gate(measured: dict[str, dict[str, Any]]) -> int:

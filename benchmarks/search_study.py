@@ -21,12 +21,14 @@ import json
 import shutil
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from tg_core.engine.local_engine import LocalEngine
 from tg_core.fs import atomic_write_text
 from tg_core.local import ensure_server
+from tg_core.local.paths import file_lock
 from tg_core.recipes import QATask, SystemPromptProgram
 
 from .proxy import CountingProxy
@@ -51,22 +53,30 @@ async def test_accuracy(s: Settings, task: QATask, prompt: str) -> float:
 
     Scores are kept in ``eval_cache/test_scores.json`` by task, cap, slice and prompt: answers
     cut at the cap are never cached by the engine, so the seed prompt would be asked again
-    on every run.
+    on every run. Studies running side by side (one model server each) share the file: it is
+    read and merged under a file lock.
     """
     memo_path = s.eval_cache / "test_scores.json"
-    memo: dict[str, float] = json.loads(memo_path.read_text()) if memo_path.exists() else {}
     key = hashlib.sha256(
         json.dumps([s.task, s.answer_max_tokens, [list(t) for t in task.test], prompt]).encode()
     ).hexdigest()
-    if key in memo:
-        return memo[key]
+    known = _read_memo(memo_path)
+    if key in known:
+        return known[key]
     engine = LocalEngine(cache=str(s.eval_cache / "tg_core"))
     program = SystemPromptProgram(engine, task, max_tokens=s.answer_max_tokens)
     program.prompt.set_value(prompt)
     accuracy, _ = await program.accuracy(task.test)
-    memo[key] = accuracy
-    atomic_write_text(memo_path, json.dumps(memo, indent=1))
+    s.eval_cache.mkdir(parents=True, exist_ok=True)
+    with file_lock(memo_path.with_suffix(".lock")):
+        memo = _read_memo(memo_path)
+        memo[key] = accuracy
+        atomic_write_text(memo_path, json.dumps(memo, indent=1))
     return accuracy
+
+
+def _read_memo(path: Path) -> dict[str, float]:
+    return dict(json.loads(path.read_text())) if path.exists() else {}
 
 
 def fit(system: str, s: Settings, task: QATask, seed: int, proxy: CountingProxy) -> Fit:
@@ -119,14 +129,20 @@ def one_run(system: str, s: Settings, seed: int) -> dict[str, Any]:
     )
 
 
-def hand_rows(s: Settings) -> list[dict[str, Any]]:
-    """The headroom check: test accuracy of each hand-written prompt (no optimization)."""
+def hand_rows(s: Settings, names: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """The headroom check: test accuracy of the hand-written prompts (all, or ``names``)."""
     from .hand_prompts import HAND_WRITTEN
 
     task = make_task(s)
     before = asyncio.run(test_accuracy(s, task, task.seed_prompt))
     rows = []
-    for name, text in HAND_WRITTEN.get(s.task, {}).items():
+    written = HAND_WRITTEN.get(s.task, {})
+    unknown = sorted(set(names) - set(written))
+    if unknown:
+        raise SystemExit(f"no hand-written prompt {unknown} for {s.task}; known: {list(written)}")
+    for name, text in written.items():
+        if names and name not in names:
+            continue
         started = time.monotonic()
         after = asyncio.run(test_accuracy(s, task, text))
         print(f"  {name}: {after:.1%} (seed prompt {before:.1%})", flush=True)
@@ -170,7 +186,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", type=Path, default=Settings.data_dir)
     p.add_argument("--results", type=Path, default=RESULTS, help="the JSON-lines file")
     p.add_argument("--direct", action="store_true", help="answers without reasoning")
-    p.add_argument("--hand", action="store_true", help="test the hand-written prompts and exit")
+    p.add_argument(
+        "--hand",
+        nargs="*",
+        metavar="NAME",
+        help="test the hand-written prompts (all, or the names given) and exit",
+    )
     p.add_argument("--summary", action="store_true", help="print the table and exit")
     return p
 
@@ -194,8 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         data_dir=args.data_dir,
         direct=args.direct,
     )
-    if args.hand:
-        for row in hand_rows(s):
+    if args.hand is not None:
+        for row in hand_rows(s, args.hand):
             append_row(args.results, row)
         return 0
     try:

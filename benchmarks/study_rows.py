@@ -64,6 +64,8 @@ def make_row(**values: Any) -> dict[str, Any]:
 def normalize(row: dict[str, Any]) -> dict[str, Any]:
     """A stored row in the current format (rows written before budgets existed included)."""
     out = {_OLD_NAMES.get(k, k): v for k, v in row.items()}
+    if "setting" in row and "answer_max_tokens" not in row:
+        out["answer_max_tokens"] = row.get("max_tokens")
     out.setdefault("budget", None)
     out.setdefault("tokens", None)
     return out
@@ -134,21 +136,32 @@ def _line(system: str, rs: list[dict[str, Any]]) -> str:
 
 
 def summary(rows: Sequence[dict[str, Any]]) -> str:
-    """A table per task and budget, a line per system: mean ± sd over seeds.
+    """A table per task, answer cap, test slice and budget, a line per system: mean ± sd
+    over seeds; the hand-written prompts (the headroom check) join every table of their
+    task, cap and test slice.
 
     ``calls`` and ``tokens`` are the means of what each fit sent to the model;
     ``test after, own program`` is GEPA's program tested through DSPy itself (the other
     systems' programs are the system prompt itself: "—").
     """
-    groups: dict[tuple[str, Any, Any, Any], dict[str, list[dict[str, Any]]]] = {}
+    groups: dict[tuple[Any, ...], dict[str, list[dict[str, Any]]]] = {}
+    hand: dict[tuple[Any, ...], dict[str, list[dict[str, Any]]]] = {}
     for r in rows:
-        key = (r["task"], r.get("budget"), r.get("val_n"), r.get("test_n"))
-        groups.setdefault(key, {}).setdefault(r["system"], []).append(r)
+        where = (r["task"], r.get("answer_max_tokens"), r.get("test_n"))
+        if str(r["system"]).startswith("hand:"):
+            hand.setdefault(where, {}).setdefault(r["system"], []).append(r)
+        else:
+            key = (*where, r.get("budget"), r.get("val_n"))
+            groups.setdefault(key, {}).setdefault(r["system"], []).append(r)
+    for where in set(hand) - {key[:3] for key in groups}:
+        groups[(*where, None, None)] = {}
     out: list[str] = []
-    for (task, budget, val_n, test_n), systems in sorted(groups.items(), key=str):
+    for (task, cap, test_n, budget, val_n), fits in sorted(groups.items(), key=str):
+        systems = fits | hand.get((task, cap, test_n), {})
         shown = "none" if budget is None else f"{budget} calls"
+        capped = f"answers capped at {cap} tokens, " if cap else ""
         out += [
-            f"**{task}**, budget {shown}, val {val_n or '?'}, test {test_n or '?'}",
+            f"**{task}**, {capped}budget {shown}, val {val_n or '?'}, test {test_n or '?'}",
             "",
             HEADER,
             "|" + "---|" * HEADER.count(" | ") + "---|",

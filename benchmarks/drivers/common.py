@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import resource
 import sys
 import time
@@ -126,23 +125,3 @@ def count_nodes(root: Any) -> int:
 def samples_for_nodes(nodes: int) -> int:
     """Samples whose graph (question, answer, loss each; prompt, instruction, sum) has ``nodes``."""
     return max(1, (nodes - 3) // 3)
-
-
-_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
-
-
-def last_integer(text: str) -> int | None:
-    """The last number written in ``text`` as an integer (commas allowed), or None."""
-    found = _NUMBER.findall(text)
-    if not found:
-        return None
-    try:
-        return int(float(found[-1].replace(",", "")))
-    except ValueError:
-        return None
-
-
-def same_integer(prediction: str, truth: str) -> int:
-    """1 when the prediction's last number equals the truth's, else 0."""
-    guess = last_integer(prediction)
-    return int(guess is not None and guess == last_integer(truth))

@@ -30,12 +30,6 @@ def test_batches_get_disjoint_questions() -> None:
     assert sum(len(s) for s in spans) == len(set().union(*spans)) == 13
 
 
-def test_answers_compare_by_last_integer() -> None:
-    assert common.same_integer("2 + 5 = 7. Answer: 7", "7") == 1
-    assert common.same_integer("Answer: $VALUE", "7") == 0
-    assert common.last_integer("1,234 apples") == 1234
-
-
 def test_charts_are_well_formed_svg(tmp_path: Path) -> None:
     bar_chart(tmp_path / "b.svg", "t", ["a", "b"], {"x": [1.0, 2.0], "y": [0.5, 0.0]}, "s")
     line_chart(tmp_path / "l.svg", "t", ["1", "8"], {"x": [1.0, 3.0]}, "s", dashed=["x"])

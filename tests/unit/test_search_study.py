@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "benchmarks" / "drivers"))
 import budget  # noqa: E402
 import revert_loop  # noqa: E402
 
-from benchmarks import search_study, study_rows, study_systems  # noqa: E402
+from benchmarks import search_study, study_plan, study_rows, study_systems  # noqa: E402
 from benchmarks.proxy import CountingProxy  # noqa: E402
 from benchmarks.score_service import ScoreService  # noqa: E402
 
@@ -283,3 +283,57 @@ def test_gepa_driver_stops_before_an_iteration_it_cannot_afford(tmp_path: Path) 
     assert fit.details["metric_calls"] >= 3
     assert {"test_before_native", "test_after_native"} <= set(fit.details)
     assert fit.details["reflection_replies"]  # cache hits included
+
+
+# -- the plan of benchmarks.run --quality -------------------------------------------------------
+
+
+def _done(task: str, system: str, seed: int, **setting: object) -> dict[str, object]:
+    base = {"budget": 100, "val_n": 10, "test_n": 100, "answer_max_tokens": 64}
+    return {"task": task, "system": system, "seed": seed} | base | setting
+
+
+def test_plan_skips_runs_measured_in_its_setting_only() -> None:
+    plan = study_plan.Plan(tasks=("a",), systems=("tgd", "gepa"), seeds=(0, 1))
+    rows = [
+        _done("a", "tgd", 0),
+        _done("a", "gepa", 0, budget=200),
+        _done("a", "gepa", 1, answer_max_tokens=256),
+        _done("b", "tgd", 1),
+    ]
+    pending = [(r.system, r.seed) for r in plan.pending(rows)]
+    assert pending == [("gepa", 0), ("tgd", 1), ("gepa", 1)]
+    written = {"a": {"short": "s", "direct": "d"}, "b": {"x": "y"}}
+    hand = [_done("a", "hand:short", 0, budget=None, val_n=None)]
+    assert plan.hand_pending(hand, written) == {"a": ["direct"]}
+
+
+def test_quality_runs_what_the_plan_lacks_then_writes_the_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks import run
+
+    results = tmp_path / "results"
+    done = row("tgd", 0, 0.5) | {"val_n": 10, "test_n": 100, "answer_max_tokens": 64}
+    study_rows.append_row(results / "search_study.jsonl", done)
+    calls: list[list[str]] = []
+    monkeypatch.setattr(search_study, "main", lambda argv: calls.append(argv) or 0)
+    monkeypatch.setattr(run, "HAND_WRITTEN", {"web_of_lies": {"short": "s"}})
+    assert run.main(["--quality", "--seeds", "0", "--out", str(tmp_path)]) == 0
+
+    def asked(argv: list[str]) -> tuple[str, str]:
+        what = argv[argv.index("--system") + 1] if "--system" in argv else argv[-2] + argv[-1]
+        return argv[argv.index("--task") + 1], what
+
+    assert [asked(a) for a in calls] == [
+        ("web_of_lies", "--handshort"),
+        ("web_of_lies", "search-relay"),
+        ("web_of_lies", "textgrad"),
+        ("web_of_lies", "gepa"),
+        ("sports_understanding", "search-relay"),
+        ("sports_understanding", "tgd"),
+        ("sports_understanding", "textgrad"),
+        ("sports_understanding", "gepa"),
+    ]
+    assert all(a[a.index("--max-tokens") + 1] == "64" for a in calls)
+    assert "5. Quality" in (tmp_path / "RESULTS.md").read_text()
