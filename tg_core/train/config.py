@@ -34,7 +34,7 @@ class FitConfig(BaseModel):
 
     By default a run searches: four candidates per step made by every operator, a Pareto
     pool and relayed feedback, because on the local model that search beat TextGrad's
-    one-proposal loop (measured in ``benchmarks/RESULTS.md``, section 6, the search study).
+    one-proposal loop (measured in ``benchmarks/RESULTS.md``, section 5, the search study).
     TextGrad's loop is one keyword away: ``search=False`` (accepted by every entry point) or
     :meth:`FitConfig.textgrad_loop` sets ``num_candidates=1``, ``pool=False``,
     ``operators=("rewrite",)`` and ``feedback="critic"``; an explicit different value for one
