@@ -13,9 +13,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from tg_core.local import model_path
+
 from . import fig_cache, fig_import, fig_overhead, fig_step, headroom, search_study
 from .context import Context
 from .hand_prompts import HAND_WRITTEN
+from .lanes import run_lanes
 from .machine import describe
 from .report import write_report
 from .study_plan import Plan, study_args
@@ -63,6 +66,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--seeds", nargs="+", type=int, default=None, help="quality: seeds (default 0 1 2)"
+    )
+    p.add_argument(
+        "--lanes",
+        type=int,
+        default=1,
+        help="quality: runs at once, each on its own single-thread model server and CPU",
     )
     return p
 
@@ -137,20 +146,30 @@ def _quality(args: argparse.Namespace, out: Path) -> int:
     """Measure what the study plan still lacks (hand-written prompts first), then the report."""
     plan = Plan() if args.seeds is None else Plan(seeds=tuple(args.seeds))
     results = out / "results"
-    jsonl = ["--results", str(results / "search_study.jsonl")]
-    data_dir = str(args.data_dir)
-    for task, names in plan.hand_pending(
-        load_rows(results / "search_study.jsonl"), HAND_WRITTEN
-    ).items():
-        print(f"[headroom] {task}: {', '.join(names)}", flush=True)
-        search_study.main(study_args(plan, task, data_dir) + jsonl + ["--hand", *names])
-    runs = plan.pending(load_rows(results / "search_study.jsonl"))
-    print(f"[quality] {describe_runs(runs)}", flush=True)
-    for run in runs:
-        argv = ["--system", run.system, "--seeds", str(run.seed)]
-        search_study.main(study_args(plan, run.task, data_dir) + jsonl + argv)
+    rows = load_rows(results / "search_study.jsonl")
+    common = ["--results", str(results / "search_study.jsonl")]
+    argvs = [
+        study_args(plan, task, str(args.data_dir)) + common + ["--hand", *names]
+        for task, names in plan.hand_pending(rows, HAND_WRITTEN).items()
+    ]
+    runs = plan.pending(rows)
+    print(f"[quality] {len(argvs)} headroom checks; {describe_runs(runs)}", flush=True)
+    argvs += [
+        study_args(plan, r.task, str(args.data_dir))
+        + common
+        + ["--system", r.system, "--seeds", str(r.seed)]
+        for r in runs
+    ]
+    failed = 0
+    if args.lanes == 1:
+        for argv in argvs:
+            failed += search_study.main(argv) != 0
+    else:
+        model_path()  # assembled once here, not by every lane at once
+        work = Path(tempfile.mkdtemp(prefix="tg-lanes-"))
+        failed = sum(c != 0 for c in run_lanes(argvs, lanes=args.lanes, work=work))
     write_report(out / "RESULTS.md", results, "python -m benchmarks.run")
-    return 0
+    return 1 if failed else 0
 
 
 def _gate(measured: dict[str, dict[str, Any]]) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import os
 import sys
 import urllib.request
 from pathlib import Path
@@ -337,3 +338,28 @@ def test_quality_runs_what_the_plan_lacks_then_writes_the_report(
     ]
     assert all(a[a.index("--max-tokens") + 1] == "64" for a in calls)
     assert "5. Quality" in (tmp_path / "RESULTS.md").read_text()
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs")
+def test_lanes_run_every_command_once_each_on_one_cpu_with_its_own_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks import lanes
+
+    monkeypatch.setenv("TG_CORE_HOME", str(tmp_path / "home"))
+    show = "import os, sys; print(sys.argv[1], os.environ['TG_CORE_HOME'], os.sched_getaffinity(0))"
+    argvs = [[str(i)] for i in range(5)]
+    told: list[str] = []
+    codes = lanes.run_lanes(
+        argvs, lanes=2, work=tmp_path, command=[sys.executable, "-c", show], say=told.append
+    )
+    assert codes == [0] * 5 and len(told) == 10
+    lines = [ln for n in (0, 1) for ln in (tmp_path / f"lane-{n}.log").read_text().splitlines()]
+    assert sorted(ln.split()[0] for ln in lines) == ["0", "1", "2", "3", "4"]
+    for n in (0, 1):
+        for ln in (tmp_path / f"lane-{n}.log").read_text().splitlines():
+            _, home, cpus = ln.split(" ", 2)
+            assert home == str(tmp_path / f"lane-{n}") and len(cpus.strip("{}").split(",")) == 1
+    assert (tmp_path / "lane-0" / "models").resolve() == tmp_path / "home" / "models"
+    with pytest.raises(ValueError, match="lanes must be between 1"):
+        lanes.run_lanes(argvs, lanes=0, work=tmp_path)
