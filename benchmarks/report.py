@@ -81,6 +81,7 @@ def _venv(sections: dict[str, dict[str, Any]]) -> str:
 def write_report(path: Path, results: Path, command: str) -> None:
     """Render every stored section into the Markdown file ``path``."""
     sections = load_sections(results)
+    study = load_rows(results / "search_study.jsonl")
     figures = path.parent / "figures"
     figures.mkdir(parents=True, exist_ok=True)
     parts = [
@@ -89,7 +90,7 @@ def write_report(path: Path, results: Path, command: str) -> None:
         "These are measurements, not timed tests.",
         METHOD,
         "## Targets",
-        summary_table(sections),
+        summary_table(sections, study),
         "## Where tg_core is ahead, and where it is not",
         observations(sections),
         "## Machine",
@@ -106,7 +107,7 @@ def write_report(path: Path, results: Path, command: str) -> None:
     notes = results / "search_study_notes.md"
     parts.append(
         report_section(
-            load_rows(results / "search_study.jsonl"),
+            study,
             STUDY_COMMAND,
             notes.read_text("utf-8") if notes.is_file() else "",
         )

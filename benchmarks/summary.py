@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .stats import ratio, table, times
+from .study_targets import target_rows
 
 
 def _met(ok: bool) -> str:
@@ -70,11 +72,15 @@ def _cache(data: dict[str, Any]) -> list[list[str]]:
     return [["warm rerun in a new process makes 0 requests (tg_core)", str(n), _met(n == 0)]]
 
 
-def summary_table(sections: dict[str, dict[str, Any]]) -> str:
-    """Rows for every measured section that has a target."""
+def summary_table(
+    sections: dict[str, dict[str, Any]], study: Sequence[Mapping[str, Any]] = ()
+) -> str:
+    """Rows for every measured section that has a target, then the quality targets checked
+    on the search study's rows (``study``)."""
     builders = {"step": _step, "overhead": _overhead, "imports": _imports, "cache": _cache}
     rows: list[list[str]] = []
     for name, build in builders.items():
         if name in sections:
             rows += build(sections[name]["data"])
+    rows += target_rows(study)
     return table(["target", "measured", "met"], rows)

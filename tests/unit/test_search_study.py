@@ -363,3 +363,22 @@ def test_lanes_run_every_command_once_each_on_one_cpu_with_its_own_home(
     assert (tmp_path / "lane-0" / "models").resolve() == tmp_path / "home" / "models"
     with pytest.raises(ValueError, match="lanes must be between 1"):
         lanes.run_lanes(argvs, lanes=0, work=tmp_path)
+
+
+def test_quality_targets_say_what_is_not_measured_yet() -> None:
+    from benchmarks import study_targets
+
+    plan = study_plan.Plan(tasks=("web_of_lies", "sports_understanding"), seeds=(0, 1))
+
+    def r(task: str, system: str, seed: int, after: float) -> dict[str, object]:
+        return _done(task, system, seed) | {"test_before": 0.0, "test_after": after}
+
+    rows = [r("web_of_lies", "search-relay", s, a) for s, a in ((0, 0.5), (1, 0.0))]
+    rows += [r("web_of_lies", "textgrad", 0, 0.3), r("web_of_lies", "gepa", 0, 0.1)]
+    rows += [r("sports_understanding", "search-relay", 0, 0.2)]
+    rows += [r("web_of_lies", "gepa", 1, 0.9) | {"budget": 200}]  # another setting
+    demo, wol, sports = study_targets.target_rows(rows, plan)
+    assert demo[1] == "+25.0 ± 35.4 (2 of 2 seeds)" and demo[2] == "yes"
+    assert "GEPA +10.0 (1 of 2 seeds)" in wol[1]
+    assert wol[2] == "not all seeds measured; **behind so far**"
+    assert sports[2] == "not measured: TextGrad 0.1.8, GEPA"
