@@ -28,8 +28,8 @@ class TextGradOptimizer(Teleprompter):  # type: ignore[misc]
     Each step runs the program on a minibatch with every predictor call recorded, turns the
     metric's verdict into a loss (its feedback text, or its score with the expected output),
     backpropagates it through every predictor that contributed, and proposes new
-    instructions: by default several candidates (a sentence deleted, a rule added or
-    replaced, a worked example, a TGD rewrite), screened on the minibatch and kept in a
+    instructions: by default several candidates (a sentence deleted, a rule added, a
+    worked example, a TGD rewrite), screened on the minibatch and kept in a
     Pareto pool; with ``search=False`` TextGrad's loop, one TGD rewrite. With a validation
     set, a step is kept only if the validation score does not drop. The run is the core's :func:`tg_core.program.aoptimize` on a
     :class:`~tg_adapters.dspy.program.DSPyProgram`.

@@ -13,8 +13,8 @@ from ..engine.usage import Budget
 from ..errors import UserError
 
 Operator = Literal["rewrite", "edit", "example", "delete"]
-"""How a candidate is made: a full rewrite, one added or replaced rule, one worked example, or
-one sentence taken out."""
+"""How a candidate is made: a full rewrite, one added rule, one worked example, or one
+sentence taken out."""
 
 MetricErrorPolicy = Literal["score_zero", "raise"]
 FeedbackMode = Literal["critic", "relay"]
@@ -60,7 +60,7 @@ class FitConfig(BaseModel):
             ``pool=False`` and ``operators=("rewrite",)`` is TextGrad's loop: one proposal
             per step, kept if validation does not drop.
         operators: how candidates are made, used in turn (default: all four): ``rewrite``
-            (the whole value), ``edit`` (add or replace one rule), ``example`` (append one
+            (the whole value), ``edit`` (append one rule), ``example`` (append one
             worked example from a training example the program got right; no model call),
             ``delete`` (take one sentence out; no model call).
         pool: keep every validated candidate with its per-example scores and start each step

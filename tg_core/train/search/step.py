@@ -7,8 +7,8 @@ other operators are configured:
    Pareto front of the validated candidates;
 2. forward and backward on the minibatch, as TextGrad does;
 3. propose ``num_candidates`` candidates concurrently, each with an operator in turn
-   (``rewrite``, ``edit``, ``example``) and its own view of the feedback; the overfit
-   guard, constraints and bindings refuse bad ones;
+   (``operators``: by default ``delete``, ``edit``, ``example``, ``rewrite``) and its own
+   view of the feedback; the overfit guard, constraints and bindings refuse bad ones;
 4. screen every candidate on the minibatch (the parent's score comes from the cache) and
    send the best to validation if it is not worse than its parent there;
 5. validate on a sample first, then on the rest if it holds up there; keep it if it is
