@@ -105,7 +105,8 @@ def _pct(values: Sequence[float], spread: bool = True) -> str:
     return shown + (f" ± {sd:.1%}" if spread and sd is not None else "")
 
 
-def _points(values: Sequence[float]) -> str:
+def points(values: Sequence[float]) -> str:
+    """Gains in points as ``+mean ± sd`` (no sd for one value, a dash for none)."""
     if not values:
         return "—"
     mean, sd = mean_sd(values)
@@ -129,7 +130,7 @@ def _line(system: str, rs: list[dict[str, Any]]) -> str:
     own_text = _pct(own) if own else "—"
     return (
         f"| {LABELS.get(system, system)} | {len(rs)} | {_pct(_known(rs, 'test_before'), False)} "
-        f"| {_pct(_known(rs, 'test_after'))} | {_points(gains)} | {val} "
+        f"| {_pct(_known(rs, 'test_after'))} | {points(gains)} | {val} "
         f"| {_count(_known(rs, 'calls'))} | {_count(_known(rs, 'tokens'))} "
         f"| {_count(_known(rs, 'wall_s'))} | {own_text} |"
     )

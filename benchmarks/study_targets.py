@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .study_plan import Plan
+from .study_rows import points
 
 SEARCH = "search-relay"
 RIVALS = {"textgrad": "TextGrad 0.1.8", "gepa": "GEPA"}
@@ -43,8 +44,7 @@ def gains(rows: Sequence[Mapping[str, Any]], plan: Plan, task: str, system: str)
 def _shown(values: Sequence[float], plan: Plan) -> str:
     if not values:
         return "not measured"
-    sd = f" ± {statistics.stdev(values):.1f}" if len(values) > 1 else ""
-    return f"{statistics.mean(values):+.1f}{sd} ({len(values)} of {len(plan.seeds)} seeds)"
+    return f"{points(values)} ({len(values)} of {len(plan.seeds)} seeds)"
 
 
 def _verdict(ok: bool, complete: bool) -> str:
