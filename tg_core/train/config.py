@@ -68,7 +68,10 @@ class FitConfig(BaseModel):
             (default True).
         val_sample: validate a candidate on this many examples first and finish the set only
             if it is not worse there than the value it came from (None: whole set at once).
-        guard_overfit: refuse a proposal that copies a training input or answer verbatim.
+        guard_overfit: refuse a proposal that copies eight words of a training input, a
+            training answer of three or more words (or twelve or more characters), or
+            states a numeric or short label training answer as the answer (default True;
+            the reason is in the report; see :mod:`tg_core.train.search.guard`).
         structured_proposals: in a searching run, ask for proposals as JSON the server
             enforces by schema, where it can (tags otherwise).
         max_examples: worked examples a value may hold (``example`` operator).
