@@ -43,6 +43,7 @@ LABELS = {
     "search": "tg_core search",
     "tgd-relay": "tg_core TGD, relayed feedback",
     "search-relay": "tg_core search (+delete, relayed feedback)",
+    "search-sweep": "tg_core search (3 deletions a step, relayed feedback)",
     "textgrad": "TextGrad 0.1.8",
     "gepa": "DSPy GEPA",
 }

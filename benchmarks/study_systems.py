@@ -48,11 +48,13 @@ VARIANTS["search-relay"] = {
     "operators": ("delete", "edit", "example", "rewrite"),
     "feedback": "relay",
 }
+VARIANTS["search-sweep"] = {**VARIANTS["search-relay"], "deletions": 3}
 SHAPES = {
     "tgd": "system prompt + question (tg_core BlackboxLLM)",
     "search": "system prompt + question (tg_core BlackboxLLM)",
     "tgd-relay": "system prompt + question (tg_core BlackboxLLM)",
     "search-relay": "system prompt + question (tg_core BlackboxLLM)",
+    "search-sweep": "system prompt + question (tg_core BlackboxLLM)",
     "textgrad": "system prompt + question (TextGrad BlackboxLLM)",
     "gepa": "DSPy ChainOfThought instruction (question -> reasoning, answer; ChatAdapter)",
 }

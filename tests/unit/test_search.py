@@ -214,6 +214,40 @@ def test_the_delete_operator_takes_out_the_sentence_that_hurts_without_a_model_c
     assert not [c for c in w.engine.calls if "IMPROVED_VARIABLE" in c.text]
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_deletion_sweep_tries_every_sentence_in_one_step_whatever_the_seed(seed: int) -> None:
+    hurts = "Decide. Ramble on. End with X."
+    w = World(["weak rule"] * 8, {"seed": [0] * 6, hurts: [0] * 6, "Decide. End with X.": [1] * 6})
+    w.prompt.value = hurts
+    result = w.fit(steps=1, batch_size=2, seed=seed, deletions=3)
+    step = result.history[0]
+    deletions = [c for c in step.candidates if c.operator == "delete"]
+    assert sorted(c.values[0] for c in deletions) == sorted(
+        ["Ramble on. End with X.", "Decide. End with X.", "Decide. Ramble on."]
+    )
+    assert [c.index for c in step.candidates] == list(range(len(step.candidates)))
+    assert [c.index for c in deletions][1:] == [4, 5]  # after the four turns of the step
+    assert w.prompt.value == "Decide. End with X."
+
+
+def test_one_deletion_a_step_depends_on_the_seed_for_which_sentence_goes() -> None:
+    hurts = "Decide. Ramble on. End with X."
+    w = World(["weak rule"] * 8, {"seed": [0] * 6, hurts: [0] * 6, "Decide. End with X.": [1] * 6})
+    w.prompt.value = hurts
+    result = w.fit(steps=1, batch_size=2, seed=2, deletions=1)
+    assert [c.values[0] for c in result.history[0].candidates if c.operator == "delete"] == [
+        "Decide. Ramble on."
+    ]
+    assert w.prompt.value == hurts
+
+
+def test_a_deletion_sweep_never_proposes_the_same_value_twice() -> None:
+    w = World(["weak rule"] * 8, {"seed": [0] * 6})
+    w.prompt.value = "Decide. End with X."
+    result = w.fit(steps=1, batch_size=2, deletions=5, operators=("delete",), num_candidates=1)
+    assert sorted(c.values[0] for c in result.history[0].candidates) == ["Decide.", "End with X."]
+
+
 def test_the_example_operator_adds_a_run_the_program_got_right() -> None:
     w = World(["good"], {"seed": [0] * 6, "good": [1, 1, 1, 0, 0, 0]})
     w.prompt.set_value("good")

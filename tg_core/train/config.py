@@ -75,6 +75,9 @@ class FitConfig(BaseModel):
         structured_proposals: in a searching run, ask for proposals as JSON the server
             enforces by schema, where it can (tags otherwise).
         max_examples: worked examples a value may hold (``example`` operator).
+        deletions: candidates each ``delete`` turn makes, each without a different
+            sentence (no model call; each costs one minibatch screen); a prompt with
+            this many sentences or fewer has every deletion tried in one step.
         constraints: rules every new value must follow, for the default optimizer (text, or a
             function returning an error message or None).
         gradient_memory: past feedback texts per parameter shown to the default optimizer.
@@ -119,6 +122,7 @@ class FitConfig(BaseModel):
     guard_overfit: bool = True
     structured_proposals: bool = True
     max_examples: int = Field(default=2, ge=0)
+    deletions: int = Field(default=1, ge=1, le=16)
     constraints: tuple[Any, ...] = ()
     gradient_memory: int = Field(default=0, ge=0)
     feedback: FeedbackMode = "relay"

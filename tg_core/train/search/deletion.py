@@ -50,3 +50,20 @@ def without_sentence(value: str, choice: int) -> str | None:
     else:
         del lines[line_no]
     return "\n".join(lines).strip() + sep + examples
+
+
+def deletion_choices(seed: int, step: int, turn: int, turns: int, per_turn: int) -> list[int]:
+    """The sentence numbers (before the modulo) that ``delete`` turn ``turn`` of ``step`` takes.
+
+    The turns of a step, and the steps one after another, take consecutive numbers from the
+    seed on, so while a value stays the same every sentence is tried before any is tried
+    twice, and with ``per_turn`` at least the number of sentences one step tries them all.
+
+    Example:
+        >>> deletion_choices(seed=2, step=0, turn=0, turns=1, per_turn=3)
+        [2, 3, 4]
+        >>> deletion_choices(seed=0, step=1, turn=0, turns=1, per_turn=1)
+        [1]
+    """
+    first = seed + (step * turns + turn) * per_turn
+    return list(range(first, first + per_turn))

@@ -30,7 +30,7 @@ from ..batches import batch_indices, set_values
 from ..evaluation import mean, score_examples
 from ..events import CandidateJudged
 from ..records import CandidateRecord, StepRecord
-from .deletion import without_sentence
+from .deletion import deletion_choices, without_sentence
 from .examples import right_samples, with_worked_example
 from .pool import CandidatePool
 
@@ -56,10 +56,22 @@ def _composed(
     return cand
 
 
-async def _propose(trainer: Trainer, opt: TextualGradientDescent, j: int) -> CandidateRecord:
-    """Candidate ``j``: its operator in turn, variant ``j`` of the feedback."""
+async def _propose(trainer: Trainer, opt: TextualGradientDescent, j: int) -> list[CandidateRecord]:
+    """Candidate ``j`` (its operator in turn, variant ``j`` of the feedback), then, for a
+    ``delete`` turn, its other deletions."""
+    if _operator(trainer, j) == "delete":
+        return _deletions(trainer, opt, j)
+    return [await _propose_one(trainer, opt, j)]
+
+
+def _operator(trainer: Trainer, j: int) -> str:
     ops = trainer.config.operators
-    operator = ops[j % len(ops)]
+    return ops[j % len(ops)]
+
+
+async def _propose_one(trainer: Trainer, opt: TextualGradientDescent, j: int) -> CandidateRecord:
+    """Candidate ``j`` of a model-written or ``example`` operator."""
+    operator = _operator(trainer, j)
     start = [str(p.value) for p in trainer.params]
     with_feedback = [i for i, p in enumerate(trainer.params) if p.requires_grad and p.gradients]
     cand = CandidateRecord(j, operator, list(start), "refused")
@@ -69,7 +81,7 @@ async def _propose(trainer: Trainer, opt: TextualGradientDescent, j: int) -> Can
         if not good:
             cand.reason = "no training example has been answered right yet"
             return cand
-        offset = (j // len(ops) + trainer.state.next_step) % len(good)
+        offset = (j // len(trainer.config.operators) + trainer.state.next_step) % len(good)
         value = None
         for sample in good[offset:] + good[:offset]:
             value = with_worked_example(start[target], sample, trainer.config.max_examples)
@@ -77,14 +89,6 @@ async def _propose(trainer: Trainer, opt: TextualGradientDescent, j: int) -> Can
                 break
         if value is None:
             cand.reason = "every right answer seen is too long to show, or already shown"
-            return cand
-        return _composed(cand, opt, target, value)
-    if operator == "delete":
-        target = (with_feedback or list(range(len(trainer.params))))[-1]
-        choice = trainer.config.seed + trainer.state.next_step + j // len(ops)
-        value = without_sentence(start[target], choice)
-        if value is None:
-            cand.reason = "the value has one sentence: nothing to delete"
             return cand
         return _composed(cand, opt, target, value)
     if not with_feedback:
@@ -114,6 +118,35 @@ async def _propose(trainer: Trainer, opt: TextualGradientDescent, j: int) -> Can
     else:
         cand.reason = "; ".join(reasons) or "no change proposed"
     return cand
+
+
+def _deletions(trainer: Trainer, opt: TextualGradientDescent, j: int) -> list[CandidateRecord]:
+    """The candidates of ``delete`` turn ``j``: ``config.deletions`` of them at most, each
+    without a different sentence of the value that received feedback (no model call). The
+    first is candidate ``j``; the caller numbers the others."""
+    cfg = trainer.config
+    turns = [i for i in range(cfg.num_candidates) if _operator(trainer, i) == "delete"]
+    start = [str(p.value) for p in trainer.params]
+    with_feedback = [i for i, p in enumerate(trainer.params) if p.requires_grad and p.gradients]
+    target = (with_feedback or list(range(len(trainer.params))))[-1]
+    choices = deletion_choices(
+        cfg.seed, trainer.state.next_step, turns.index(j), len(turns), cfg.deletions
+    )
+    made: list[CandidateRecord] = []
+    seen: set[str] = set()
+    for choice in choices:
+        value = without_sentence(start[target], choice)
+        if value is None or value in seen:
+            continue
+        seen.add(value)
+        made.append(
+            _composed(CandidateRecord(j, "delete", list(start), "refused"), opt, target, value)
+        )
+    if not made:
+        cand = CandidateRecord(j, "delete", list(start), "refused")
+        cand.reason = "the value has one sentence: nothing to delete"
+        return [cand]
+    return made
 
 
 async def _screen(trainer: Trainer, values: list[str], batch: list[int]) -> list[float]:
@@ -167,7 +200,11 @@ async def search_step(trainer: Trainer, step: int) -> StepRecord:
         note = await trainer.backward(step, samples)
         k = cfg.num_candidates
         trainer.phase(step, "propose", f"{k} candidates ({', '.join(cfg.operators)})")
-        cands = list(await asyncio.gather(*(_propose(trainer, opt, j) for j in range(k))))
+        made = await asyncio.gather(*(_propose(trainer, opt, j) for j in range(k)))
+        cands = [m[0] for m in made]
+        for extra in (c for m in made for c in m[1:]):  # a delete turn's other deletions
+            extra.index = len(cands)
+            cands.append(extra)
         seen = {tuple(parent_values)}
         for c in cands:
             if c.status == "proposed" and tuple(c.values) in seen:
