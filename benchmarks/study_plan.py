@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 TASKS = ("web_of_lies", "sports_understanding")
-SYSTEMS = ("search-relay", "tgd", "textgrad", "gepa")
+SYSTEMS = ("search-sweep", "tgd", "textgrad", "gepa")
 SEEDS = (0, 1, 2)
 
 

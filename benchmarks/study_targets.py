@@ -11,7 +11,7 @@ Example:
     ...             "val_n": 10, "test_n": 100, "answer_max_tokens": 64,
     ...             "test_before": 0.01, "test_after": after}
     >>> plan = Plan(tasks=("web_of_lies",), seeds=(0,))
-    >>> rows = [r("search-relay", 0, 0.58), r("textgrad", 0, 0.01), r("gepa", 0, 0.01)]
+    >>> rows = [r("search-sweep", 0, 0.58), r("textgrad", 0, 0.01), r("gepa", 0, 0.01)]
     >>> [line[2] for line in target_rows(rows, plan)]
     ['yes', 'yes']
 """
@@ -22,10 +22,11 @@ import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .study_plan import Plan
+from .study_plan import SYSTEMS, Plan
 from .study_rows import points
 
-SEARCH = "search-relay"
+SEARCH = SYSTEMS[0]
+"""The plan's search: ``fit``'s defaults."""
 RIVALS = {"textgrad": "TextGrad 0.1.8", "gepa": "GEPA"}
 DEMO_TASK = "web_of_lies"
 MIN_GAIN = 10.0

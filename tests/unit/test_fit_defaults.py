@@ -41,7 +41,7 @@ class Options(FitCallback):
 def test_the_defaults_are_the_search() -> None:
     config = FitConfig()
     assert (config.num_candidates, config.pool, config.feedback) == (4, True, "relay")
-    assert config.operators == ("delete", "edit", "example", "rewrite")
+    assert config.operators == ("delete", "edit", "example", "rewrite") and config.deletions == 3
     assert config.searching and fit_config() == config
 
 
@@ -51,13 +51,15 @@ def test_a_plain_fit_makes_several_candidates_per_step_and_keeps_a_pool(tmp_path
     w.prompt.set_value(SEED)
     result = w.fit(steps=2, batch_size=2, run_dir=tmp_path, guard_overfit=False)
     first = result.history[0]
-    assert [c.operator for c in first.candidates] == ["delete", "edit", "example", "rewrite"]
+    # the seed's two sentences give two deletions: the second is numbered after the four turns
+    ops = ["delete", "edit", "example", "rewrite", "delete"]
+    assert [c.operator for c in first.candidates] == ops
     assert first.proposals == []  # no TextGrad step was taken
     kept = [c for c in first.candidates if c.status == "kept"]
     assert [c.values[0] for c in kept] == [BETTER] and w.prompt.value == BETTER
     pool = json.loads((tmp_path / "checkpoint.json").read_text())["pool"]
     assert [p["values"][0] for p in pool] == [SEED, BETTER]  # complementary: both kept
-    assert all(len(r.candidates) == 4 for r in result.history)
+    assert [len(r.candidates) for r in result.history] == [5, 4]  # BETTER has one sentence
 
 
 def test_search_false_is_textgrads_loop() -> None:

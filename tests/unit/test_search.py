@@ -202,7 +202,7 @@ def test_the_delete_operator_takes_out_the_sentence_that_hurts_without_a_model_c
     w = World([], {"seed": [0] * 6, "Decide. End with X.": [1] * 6})
     w.prompt.value = "Decide. Ramble on. End with X."
     w.table["Decide. Ramble on. End with X."] = [0] * 6
-    result = w.fit(steps=1, batch_size=2, num_candidates=3, operators=("delete",))
+    result = w.fit(steps=1, batch_size=2, num_candidates=3, operators=("delete",), deletions=1)
     step = result.history[0]
     assert [c.values[0] for c in step.candidates] == [
         "Ramble on. End with X.",

@@ -328,10 +328,10 @@ def test_quality_runs_what_the_plan_lacks_then_writes_the_report(
 
     assert [asked(a) for a in calls] == [
         ("web_of_lies", "--handshort"),
-        ("web_of_lies", "search-relay"),
+        ("web_of_lies", "search-sweep"),
         ("web_of_lies", "textgrad"),
         ("web_of_lies", "gepa"),
-        ("sports_understanding", "search-relay"),
+        ("sports_understanding", "search-sweep"),
         ("sports_understanding", "tgd"),
         ("sports_understanding", "textgrad"),
         ("sports_understanding", "gepa"),
@@ -373,9 +373,9 @@ def test_quality_targets_say_what_is_not_measured_yet() -> None:
     def r(task: str, system: str, seed: int, after: float) -> dict[str, object]:
         return _done(task, system, seed) | {"test_before": 0.0, "test_after": after}
 
-    rows = [r("web_of_lies", "search-relay", s, a) for s, a in ((0, 0.5), (1, 0.0))]
+    rows = [r("web_of_lies", "search-sweep", s, a) for s, a in ((0, 0.5), (1, 0.0))]
     rows += [r("web_of_lies", "textgrad", 0, 0.3), r("web_of_lies", "gepa", 0, 0.1)]
-    rows += [r("sports_understanding", "search-relay", 0, 0.2)]
+    rows += [r("sports_understanding", "search-sweep", 0, 0.2)]
     rows += [r("web_of_lies", "gepa", 1, 0.9) | {"budget": 200}]  # another setting
     demo, wol, sports = study_targets.target_rows(rows, plan)
     assert demo[1] == "+25.0 ± 35.4 (2 of 2 seeds)" and demo[2] == "yes"

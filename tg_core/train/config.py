@@ -122,7 +122,7 @@ class FitConfig(BaseModel):
     guard_overfit: bool = True
     structured_proposals: bool = True
     max_examples: int = Field(default=2, ge=0)
-    deletions: int = Field(default=1, ge=1, le=16)
+    deletions: int = Field(default=3, ge=1, le=16)
     constraints: tuple[Any, ...] = ()
     gradient_memory: int = Field(default=0, ge=0)
     feedback: FeedbackMode = "relay"

@@ -8,7 +8,9 @@ other operators are configured:
 2. forward and backward on the minibatch, as TextGrad does;
 3. propose ``num_candidates`` candidates concurrently, each with an operator in turn
    (``operators``: by default ``delete``, ``edit``, ``example``, ``rewrite``) and its own
-   view of the feedback; the overfit guard, constraints and bindings refuse bad ones;
+   view of the feedback (a ``delete`` turn makes up to ``deletions`` candidates, each
+   without a different sentence); the overfit guard, constraints and bindings refuse bad
+   ones;
 4. screen every candidate on the minibatch (the parent's score comes from the cache) and
    send the best to validation if it is not worse than its parent there;
 5. validate on a sample first, then on the rest if it holds up there; keep it if it is
@@ -203,8 +205,9 @@ async def search_step(trainer: Trainer, step: int) -> StepRecord:
         made = await asyncio.gather(*(_propose(trainer, opt, j) for j in range(k)))
         cands = [m[0] for m in made]
         for extra in (c for m in made for c in m[1:]):  # a delete turn's other deletions
-            extra.index = len(cands)
-            cands.append(extra)
+            if all(extra.values != c.values for c in cands):
+                extra.index = len(cands)
+                cands.append(extra)
         seen = {tuple(parent_values)}
         for c in cands:
             if c.status == "proposed" and tuple(c.values) in seen:
