@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
+from ..train.search.turns import describe_turns
 from .chart import ChartPoint, score_chart
 from .diff import word_diff_html
 from .fmt import DASH, count
@@ -68,8 +69,12 @@ def _cards(view: RunView) -> str:
     search = s.get("search")
     how = f"batch {s.get('batch_size', DASH)}"
     if search:
-        ops = ", ".join(search.get("operators", []))
-        how += f" · {search.get('num_candidates')} candidates per step ({ops})"
+        turns = describe_turns(
+            int(search.get("num_candidates", 1)),
+            search.get("operators") or ["rewrite"],
+            int(search.get("deletions", 1)),
+        )
+        how += f" · per step {turns}"
         how += " · candidate pool" if search.get("pool") else ""
     return (
         '<div class="cards">'

@@ -146,6 +146,7 @@ class Trainer:
             found["search"] = {
                 "num_candidates": cfg.num_candidates,
                 "operators": list(cfg.operators),
+                "deletions": cfg.deletions,
                 "pool": cfg.pool,
                 "val_sample": cfg.val_sample,
             }

@@ -35,6 +35,7 @@ from ..records import CandidateRecord, StepRecord
 from .deletion import deletion_choices, without_sentence
 from .examples import right_samples, with_worked_example
 from .pool import CandidatePool
+from .turns import describe_turns
 
 if TYPE_CHECKING:
     from ..trainer import Trainer
@@ -64,22 +65,6 @@ async def _propose(trainer: Trainer, opt: TextualGradientDescent, j: int) -> lis
     if _operator(trainer, j) == "delete":
         return _deletions(trainer, opt, j)
     return [await _propose_one(trainer, opt, j)]
-
-
-def _proposing(k: int, operators: tuple[str, ...], deletions: int) -> str:
-    """What the propose phase makes, for the progress line.
-
-    Example:
-        >>> _proposing(4, ("delete", "edit", "example", "rewrite"), 3)
-        '4 turns (delete: up to 3 deletions, edit, example, rewrite)'
-        >>> _proposing(1, ("rewrite",), 3)
-        '1 candidate (rewrite)'
-    """
-    turns = [operators[j % len(operators)] for j in range(k)]
-    if "delete" not in turns or deletions == 1:
-        return f"{k} candidate{'s' if k > 1 else ''} ({', '.join(turns)})"
-    shown = [f"delete: up to {deletions} deletions" if t == "delete" else t for t in turns]
-    return f"{k} turns ({', '.join(shown)})"
 
 
 def _operator(trainer: Trainer, j: int) -> str:
@@ -217,7 +202,9 @@ async def search_step(trainer: Trainer, step: int) -> StepRecord:
             return rec(accepted=False, reason=f"every example of the batch failed: {first!r}")
         note = await trainer.backward(step, samples)
         k = cfg.num_candidates
-        trainer.phase(step, "propose", _proposing(cfg.num_candidates, cfg.operators, cfg.deletions))
+        trainer.phase(
+            step, "propose", describe_turns(cfg.num_candidates, cfg.operators, cfg.deletions)
+        )
         made = await asyncio.gather(*(_propose(trainer, opt, j) for j in range(k)))
         cands = [m[0] for m in made]
         for extra in (c for m in made for c in m[1:]):  # a delete turn's other deletions
