@@ -42,8 +42,8 @@ LABELS = {
     "tgd": "tg_core TGD (TextGrad's loop)",
     "search": "tg_core search",
     "tgd-relay": "tg_core TGD, relayed feedback",
-    "search-relay": "tg_core search (+delete, relayed feedback)",
-    "search-sweep": "tg_core search (3 deletions a step, relayed feedback)",
+    "search-relay": "tg_core search, one deletion a step (the earlier default)",
+    "search-sweep": "tg_core search (fit's defaults: up to 3 deletions a step)",
     "textgrad": "TextGrad 0.1.8",
     "gepa": "DSPy GEPA",
 }
