@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -40,6 +41,16 @@ def gains(rows: Sequence[Mapping[str, Any]], plan: Plan, task: str, system: str)
         if r["task"] == task and r["system"] == system and plan.same_setting(r)
         and r["seed"] in plan.seeds
     ]  # fmt: skip
+
+
+def noise(test_n: int) -> float:
+    """One standard error, in points, of an accuracy near 50% on ``test_n`` questions.
+
+    Example:
+        >>> noise(100)
+        5.0
+    """
+    return 100 * math.sqrt(0.25 / test_n)
 
 
 def _shown(values: Sequence[float], plan: Plan) -> str:
@@ -85,6 +96,12 @@ def target_rows(rows: Sequence[Mapping[str, Any]], plan: Plan | None = None) -> 
             ok = all(mean > statistics.mean(v) for v in theirs.values())
             complete = all(len(v) == len(plan.seeds) for v in [ours, *theirs.values()])
             verdict = _verdict(ok, complete)
+            margin = mean - max(statistics.mean(v) for v in theirs.values())
+            if ok and complete and margin < noise(plan.test_n):
+                verdict += (
+                    f", by {margin:.1f} points: inside one standard error of "
+                    f"{plan.test_n} test questions ({noise(plan.test_n):.0f} points), a tie"
+                )
         out.append(
             [
                 f"search's gain larger than TextGrad's and GEPA's on {task} at the same budget "

@@ -382,3 +382,21 @@ def test_quality_targets_say_what_is_not_measured_yet() -> None:
     assert "GEPA +10.0 (1 of 2 seeds)" in wol[1]
     assert wol[2] == "not all seeds measured; **behind so far**"
     assert sports[2] == "not measured: TextGrad 0.1.8, GEPA"
+
+
+def test_a_win_inside_the_test_sets_noise_is_called_a_tie() -> None:
+    from benchmarks import study_targets
+
+    plan = study_plan.Plan(tasks=("sports_understanding",), seeds=(0,))
+
+    def r(system: str, after: float) -> dict[str, object]:
+        return _done("sports_understanding", system, 0) | {"test_before": 0.0, "test_after": after}
+
+    close = [r("search-sweep", 0.50), r("textgrad", 0.49), r("gepa", 0.0)]
+    (row,) = study_targets.target_rows(close, plan)
+    assert (
+        row[2]
+        == "yes, by 1.0 points: inside one standard error of 100 test questions (5 points), a tie"
+    )
+    clear = [r("search-sweep", 0.58), r("textgrad", 0.19), r("gepa", 0.0)]
+    assert study_targets.target_rows(clear, plan)[0][2] == "yes"
