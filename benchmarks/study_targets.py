@@ -97,10 +97,11 @@ def target_rows(rows: Sequence[Mapping[str, Any]], plan: Plan | None = None) -> 
             complete = all(len(v) == len(plan.seeds) for v in [ours, *theirs.values()])
             verdict = _verdict(ok, complete)
             margin = mean - max(statistics.mean(v) for v in theirs.values())
-            if ok and complete and margin < noise(plan.test_n):
+            error = noise(plan.test_n)
+            if ok and complete and margin < error:
                 verdict += (
                     f", by {margin:.1f} points: inside one standard error of "
-                    f"{plan.test_n} test questions ({noise(plan.test_n):.0f} points), a tie"
+                    f"{plan.test_n} test questions ({error:.0f} points), a tie"
                 )
         out.append(
             [

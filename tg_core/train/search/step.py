@@ -72,14 +72,25 @@ def _operator(trainer: Trainer, j: int) -> str:
     return ops[j % len(ops)]
 
 
+def _with_feedback(trainer: Trainer) -> list[int]:
+    """The parameters that received feedback this step."""
+    return [i for i, p in enumerate(trainer.params) if p.requires_grad and p.gradients]
+
+
+def _composed_target(trainer: Trainer) -> int:
+    """The parameter a composed candidate (example, deletion) changes: the last that received
+    feedback, or the last of all."""
+    return (_with_feedback(trainer) or list(range(len(trainer.params))))[-1]
+
+
 async def _propose_one(trainer: Trainer, opt: TextualGradientDescent, j: int) -> CandidateRecord:
     """Candidate ``j`` of a model-written or ``example`` operator."""
     operator = _operator(trainer, j)
     start = [str(p.value) for p in trainer.params]
-    with_feedback = [i for i, p in enumerate(trainer.params) if p.requires_grad and p.gradients]
+    with_feedback = _with_feedback(trainer)
     cand = CandidateRecord(j, operator, list(start), "refused")
     if operator == "example":
-        target = (with_feedback or list(range(len(trainer.params))))[-1]
+        target = _composed_target(trainer)
         good = right_samples(trainer.right_bank, trainer.config.perfect_score)
         if not good:
             cand.reason = "no training example has been answered right yet"
@@ -126,22 +137,19 @@ async def _propose_one(trainer: Trainer, opt: TextualGradientDescent, j: int) ->
 def _deletions(trainer: Trainer, opt: TextualGradientDescent, j: int) -> list[CandidateRecord]:
     """The candidates of ``delete`` turn ``j``: ``config.deletions`` of them at most, each
     without a different sentence of the value that received feedback (no model call). The
-    first is candidate ``j``; the caller numbers the others."""
+    first is candidate ``j``; the caller numbers the others and drops repeated values."""
     cfg = trainer.config
     turns = [i for i in range(cfg.num_candidates) if _operator(trainer, i) == "delete"]
     start = [str(p.value) for p in trainer.params]
-    with_feedback = [i for i, p in enumerate(trainer.params) if p.requires_grad and p.gradients]
-    target = (with_feedback or list(range(len(trainer.params))))[-1]
+    target = _composed_target(trainer)
     choices = deletion_choices(
         cfg.seed, trainer.state.next_step, turns.index(j), len(turns), cfg.deletions
     )
     made: list[CandidateRecord] = []
-    seen: set[str] = set()
     for choice in choices:
         value = without_sentence(start[target], choice)
-        if value is None or value in seen:
-            continue
-        seen.add(value)
+        if value is None:
+            break  # one sentence: no choice deletes anything
         made.append(
             _composed(CandidateRecord(j, "delete", list(start), "refused"), opt, target, value)
         )
@@ -202,9 +210,7 @@ async def search_step(trainer: Trainer, step: int) -> StepRecord:
             return rec(accepted=False, reason=f"every example of the batch failed: {first!r}")
         note = await trainer.backward(step, samples)
         k = cfg.num_candidates
-        trainer.phase(
-            step, "propose", describe_turns(cfg.num_candidates, cfg.operators, cfg.deletions)
-        )
+        trainer.phase(step, "propose", describe_turns(k, cfg.operators, cfg.deletions))
         made = await asyncio.gather(*(_propose(trainer, opt, j) for j in range(k)))
         cands = [m[0] for m in made]
         for extra in (c for m in made for c in m[1:]):  # a delete turn's other deletions
