@@ -54,6 +54,22 @@ class StepReport:
         """Parameters whose update was rejected or failed."""
         return [u for u in self.updates if u.status in ("rejected", "error")]
 
+    @property
+    def why_unchanged(self) -> str:
+        """Why no value changed, in words: the refused proposals, else an echoed value or no feedback.
+
+        Example:
+            >>> StepReport([ParamUpdate(0, "prompt", "Be brief.", "Be brief.", "unchanged")]).why_unchanged
+            'the proposal repeated the current value word for word (prompt)'
+        """
+        if self.problems:
+            problems = "; ".join(f"{u.role}: {u.reason}" for u in self.problems)
+            return f"no usable proposal ({problems})"
+        echoed = [u.role for u in self.updates if u.status == "unchanged"]
+        if echoed:
+            return f"the proposal repeated the current value word for word ({', '.join(echoed)})"
+        return "no change proposed: no feedback reached any parameter"
+
 
 class RemovableHandle:
     """Returned by hook registration; ``remove()`` unregisters the hook."""

@@ -181,6 +181,13 @@ def test_the_guard_in_textgrads_own_loop_keeps_the_old_value() -> None:
     assert w.prompt.value == "seed" and "no usable proposal" in result.history[0].reason
 
 
+def test_textgrads_loop_says_when_the_optimizer_echoed_the_current_value() -> None:
+    w = World(["seed"] * 3, {"seed": [0] * 6})
+    result = w.fit(steps=1, batch_size=2, search=False)
+    assert w.prompt.value == "seed" and not result.history[0].accepted
+    assert "repeated the current value word for word" in result.history[0].reason
+
+
 def test_a_label_answer_named_in_an_instruction_is_not_a_leak() -> None:
     guard = OverfitGuard()
     guard.learn("Is the argument valid?", "valid")

@@ -47,9 +47,7 @@ async def tgd_step(trainer: Trainer, step: int) -> StepRecord:
         trainer.undo(start_values, start_state)
         raise
     if not report.changed:
-        problems = "; ".join(f"{u.role}: {u.reason}" for u in report.problems)
-        why = f"no usable proposal ({problems})" if problems else "no change proposed"
-        return rec(accepted=False, reason=note + why, report=report)
+        return rec(accepted=False, reason=note + report.why_unchanged, report=report)
     if not trainer.val:
         trainer.state.best_values = [str(p.value) for p in trainer.params]
         return rec(accepted=True, reason=note + "accepted (no validation set)", report=report)

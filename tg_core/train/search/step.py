@@ -130,7 +130,7 @@ async def _propose_one(trainer: Trainer, opt: TextualGradientDescent, j: int) ->
     if cand.values != start:
         cand.status = "proposed"
     else:
-        cand.reason = "; ".join(reasons) or "no change proposed"
+        cand.reason = "; ".join(reasons) or "the proposal repeated the current value word for word"
     return cand
 
 
